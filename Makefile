@@ -1,0 +1,88 @@
+# SRT gateway: nginx dynamic modules built out of tree against Debian's nginx.
+#
+#   make deps   install every Debian package the project uses (idempotent)
+#   make        build the dynamic modules into build/modules/
+#   make run    build, then run nginx in the foreground with conf/nginx.conf
+#   make test   build, run the C unit tests (cmocka, ASan/UBSan) and prove -r t/
+#   make bench  run the fan-out benchmark (bench/, results in docs/benchmarks.md)
+
+NGX_SRC    ?= /usr/share/nginx/src
+BUILD      ?= $(CURDIR)/build
+NGX_BUILD  := $(BUILD)/nginx
+MODULES    := $(BUILD)/modules
+CC         ?= cc
+
+DEB_PACKAGES := nginx nginx-dev libsrt-openssl-dev srt-tools libsqlite3-dev \
+	libssl-dev libjansson-dev libjwt-dev libavcodec-dev libavformat-dev \
+	libavutil-dev libavfilter-dev libswscale-dev libswresample-dev ffmpeg \
+	libnginx-mod-rtmp libcmocka-dev perl libpcre2-dev zlib1g-dev \
+	build-essential pkg-config curl iproute2 procps
+
+MODULE_SRCS := config $(wildcard ngx_srt_module/*.[ch] ngx_route_api_module/*.[ch])
+
+UNIT_SRCS  := $(wildcard t/unit/test_*.c)
+UNIT_BINS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+UNIT_LIB   := $(wildcard ngx_srt_module/srt_*.c)
+UNIT_CFLAGS := -std=gnu99 -g -O1 -Wall -Wextra -Werror -Ingx_srt_module \
+	-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all deps modules run test unit prove bench clean
+
+all: modules
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	        | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:" $$missing; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	        --no-install-recommends $$missing; \
+	fi
+	@touch $(BUILD).deps 2>/dev/null || true
+
+$(NGX_SRC)/configure:
+	$(MAKE) deps
+
+# configure once; the generated objs/Makefile tracks the module sources
+$(NGX_BUILD)/objs/Makefile: $(NGX_SRC)/configure config
+	rm -rf $(NGX_BUILD) && mkdir -p $(BUILD) && cp -r $(NGX_SRC) $(NGX_BUILD)
+	cd $(NGX_BUILD) && . ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --with-cc-opt="-Werror -g -O2" \
+	        --add-dynamic-module=$(CURDIR) > $(BUILD)/configure.log 2>&1 \
+	    || { tail -30 $(BUILD)/configure.log; exit 1; }
+
+modules: $(MODULES)/.built
+
+$(MODULES)/.built: $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
+	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
+	mkdir -p $(MODULES)
+	cp $(NGX_BUILD)/objs/*.so $(MODULES)/
+	touch $@
+
+SHELL := /bin/bash
+
+run: $(if $(wildcard $(NGX_SRC)/configure),,deps) modules
+	conf/run-demo.sh
+
+$(BUILD)/unit/%: t/unit/%.c $(UNIT_LIB) $(wildcard ngx_srt_module/srt_*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_LIB) -lcmocka -lpthread
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "# $$t"; $$t; done
+
+prove: modules
+	prove -r -v t/
+
+test: $(if $(wildcard $(NGX_SRC)/configure),,deps) modules unit
+	prove -r t/
+
+bench: modules
+	bench/run.sh
+
+clean:
+	rm -rf $(BUILD)

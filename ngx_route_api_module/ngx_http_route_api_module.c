@@ -1,0 +1,362 @@
+/*
+ * Route API.  For now: read-only JSON views of the routes declared in
+ * nginx.conf with their live state from shared memory, so any worker gives
+ * the same answer.  The SQLite-backed desired state, mutations, JWT and the
+ * audit log come with the route API issue.
+ *
+ *   GET PREFIX/health          {"status":"ok",...}
+ *   GET PREFIX/routes          [route, ...]
+ *   GET PREFIX/routes/NAME     route
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <jansson.h>
+
+#include "ngx_srt_module.h"
+
+
+static ngx_int_t ngx_http_route_api_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_route_api_send(ngx_http_request_t *r,
+    ngx_uint_t status, json_t *json);
+static ngx_int_t ngx_http_route_api_error(ngx_http_request_t *r,
+    ngx_uint_t status, const char *message);
+static json_t *ngx_http_route_api_route(ngx_srt_route_t *rt);
+static json_t *ngx_http_route_api_owner(ngx_srt_lease_t *lease);
+static json_t *ngx_http_route_api_str(ngx_str_t *s);
+static char *ngx_http_route_api(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+static ngx_command_t  ngx_http_route_api_commands[] = {
+
+    { ngx_string("route_api"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_route_api,
+      0,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_route_api_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_route_api_module = {
+    NGX_MODULE_V1,
+    &ngx_http_route_api_module_ctx,        /* module context */
+    ngx_http_route_api_commands,           /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_int_t
+ngx_http_route_api_handler(ngx_http_request_t *r)
+{
+    u_char               *p, *last;
+    json_t               *json;
+    ngx_str_t             path, name;
+    ngx_int_t             rc;
+    ngx_uint_t            i;
+    ngx_srt_route_t      *rt, **rtp;
+    ngx_srt_main_conf_t  *mcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return ngx_http_route_api_error(r, NGX_HTTP_NOT_ALLOWED,
+                                        "method not allowed: the API is "
+                                        "read-only for now");
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /* the path below the location prefix */
+
+    last = r->uri.data + r->uri.len;
+    p = ngx_strlcasestrn(r->uri.data, last, (u_char *) "/routes", 7 - 1);
+
+    if (p == NULL) {
+        p = ngx_strlcasestrn(r->uri.data, last, (u_char *) "/health", 7 - 1);
+    }
+
+    if (p == NULL) {
+        return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
+                                        "unknown API resource");
+    }
+
+    path.data = p + 1;
+    path.len = last - path.data;
+
+    mcf = ngx_srt_get_main_conf(ngx_cycle);
+
+    if (path.len == 6 && ngx_strncmp(path.data, "health", 6) == 0) {
+        json = json_pack("{s:s, s:s, s:i, s:i}",
+                         "status", "ok",
+                         "version", NGX_SRT_VERSION,
+                         "workers", (json_int_t) (mcf ? mcf->workers : 0),
+                         "pid", (json_int_t) ngx_pid);
+        return ngx_http_route_api_send(r, NGX_HTTP_OK, json);
+    }
+
+    if (path.len == 6 && ngx_strncmp(path.data, "routes", 6) == 0) {
+        json = json_array();
+
+        if (mcf) {
+            rtp = mcf->routes.elts;
+            for (i = 0; i < mcf->routes.nelts; i++) {
+                json_array_append_new(json, ngx_http_route_api_route(rtp[i]));
+            }
+        }
+
+        return ngx_http_route_api_send(r, NGX_HTTP_OK, json);
+    }
+
+    if (path.len > 7 && ngx_strncmp(path.data, "routes/", 7) == 0) {
+        name.data = path.data + 7;
+        name.len = path.len - 7;
+
+        rt = ngx_srt_find_route((ngx_cycle_t *) ngx_cycle, &name);
+
+        if (rt == NULL) {
+            return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
+                                            "no such route");
+        }
+
+        return ngx_http_route_api_send(r, NGX_HTTP_OK,
+                                       ngx_http_route_api_route(rt));
+    }
+
+    return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
+                                    "unknown API resource");
+}
+
+
+static json_t *
+ngx_http_route_api_route(ngx_srt_route_t *rt)
+{
+    char                  pid[8];
+    json_t               *route, *inputs, *outputs, *in, *o, *cc;
+    uint64_t              now;
+    ngx_uint_t            i;
+    const char           *status;
+    srt_ring_t           *ring;
+    ngx_srt_output_t     *out;
+    ngx_srt_shm_input_t  *ist;
+    ngx_srt_shm_output_t *ost;
+
+    now = ngx_srt_unix_msec();
+
+    ist = rt->input->stats;
+
+    status = ist->last_data == 0 ? "waiting"
+             : (now - ist->last_data < 1000 ? "live" : "idle");
+
+    cc = json_object();
+
+    for (i = 0; i < NGX_SRT_CC_PIDS && ist->cc_by_pid[i].count; i++) {
+        ngx_sprintf((u_char *) pid, "%uA%Z", ist->cc_by_pid[i].pid);
+        json_object_set_new(cc, pid,
+                            json_integer(ist->cc_by_pid[i].count));
+    }
+
+    in = json_pack("{s:s, s:o, s:i, s:b, s:s, s:I, s:I, s:I, s:I, s:I,"
+                   " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+                   "id", "in0",
+                   "url", ngx_http_route_api_str(&rt->input->url),
+                   "priority", 0,
+                   "enabled", 1,
+                   "status", status,
+                   "since", (json_int_t) ist->since,
+                   "last_data", (json_int_t) ist->last_data,
+                   "bytes", (json_int_t) ist->bytes,
+                   "packets", (json_int_t) ist->packets,
+                   "datagrams", (json_int_t) ist->datagrams,
+                   "bitrate", (json_int_t) ist->bitrate,
+                   "sync_losses", (json_int_t) ist->sync_losses,
+                   "garbage_bytes", (json_int_t) ist->garbage_bytes,
+                   "truncated", (json_int_t) ist->truncated,
+                   "rtp_datagrams", (json_int_t) ist->rtp_datagrams,
+                   "cc_errors", (json_int_t) ist->cc_errors,
+                   "errors", (json_int_t) ist->errors,
+                   "cc_errors_by_pid", cc,
+                   "owner",
+                   ngx_http_route_api_owner(&rt->input->ring.shm->lease));
+
+    inputs = json_array();
+    json_array_append_new(inputs, in);
+
+    outputs = json_array();
+    out = rt->outputs.elts;
+
+    for (i = 0; i < rt->outputs.nelts; i++) {
+        ost = out[i].stats;
+
+        status = ost->last_data == 0 ? "waiting"
+                 : (now - ost->last_data < 1000 ? "live" : "idle");
+
+        o = json_pack("{s:s+, s:o, s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I,"
+                      " s:I, s:I, s:I, s:o}",
+                      "id", "out", "",
+                      "url", ngx_http_route_api_str(&out[i].url),
+                      "enabled", 1,
+                      "status", status,
+                      "since", (json_int_t) ost->since,
+                      "bytes", (json_int_t) ost->bytes,
+                      "packets", (json_int_t) ost->packets,
+                      "datagrams", (json_int_t) ost->datagrams,
+                      "bitrate", (json_int_t) ost->bitrate,
+                      "drops", (json_int_t) ost->drops,
+                      "overruns", (json_int_t) ost->overruns,
+                      "errors", (json_int_t) ost->errors,
+                      "last_errno", (json_int_t) ost->last_errno,
+                      "owner", ngx_http_route_api_owner(&ost->lease));
+
+        json_object_set_new(o, "id", json_sprintf("out%u", (unsigned) i));
+        json_array_append_new(outputs, o);
+    }
+
+    ring = &rt->ring.shm->ring;
+
+    route = json_pack("{s:o, s:o, s:b, s:s, s:o, s:o, s:o,"
+                      " s:{s:I, s:I, s:I, s:I, s:I},"
+                      " s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+                      "id", ngx_http_route_api_str(&rt->name),
+                      "name", ngx_http_route_api_str(&rt->name),
+                      "enabled", 1,
+                      "source", "config",
+                      "owner", ngx_http_route_api_owner(&rt->ring.shm->lease),
+                      "inputs", inputs,
+                      "outputs", outputs,
+                      "http",
+                      "clients", (json_int_t) rt->http->clients,
+                      "clients_total", (json_int_t) rt->http->clients_total,
+                      "bytes", (json_int_t) rt->http->bytes,
+                      "overruns", (json_int_t) rt->http->overruns,
+                      "closed_slow", (json_int_t) rt->http->closed_slow,
+                      "ring",
+                      "capacity", (json_int_t) ring->capacity,
+                      "write_seq", (json_int_t) srt_ring_published(ring),
+                      "raps", (json_int_t) ring->rap_count,
+                      "selector_packets", (json_int_t) rt->selector->packets,
+                      "selector_overruns", (json_int_t) rt->selector->overruns,
+                      "input_write_seq", (json_int_t)
+                          srt_ring_published(&rt->input->ring.shm->ring));
+
+    return route;
+}
+
+
+static json_t *
+ngx_http_route_api_owner(ngx_srt_lease_t *lease)
+{
+    return json_pack("{s:I, s:I, s:I}",
+                     "pid", (json_int_t) lease->owner,
+                     "worker", (json_int_t) lease->worker,
+                     "since", (json_int_t) lease->since);
+}
+
+
+static json_t *
+ngx_http_route_api_str(ngx_str_t *s)
+{
+    return json_stringn((const char *) s->data, s->len);
+}
+
+
+static ngx_int_t
+ngx_http_route_api_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *message)
+{
+    return ngx_http_route_api_send(r, status,
+                                   json_pack("{s:s, s:i}", "error", message,
+                                             "status", (int) status));
+}
+
+
+static ngx_int_t
+ngx_http_route_api_send(ngx_http_request_t *r, ngx_uint_t status,
+    json_t *json)
+{
+    char         *text;
+    size_t        len;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    if (json == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    text = json_dumps(json, JSON_COMPACT);
+    json_decref(json);
+
+    if (text == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = ngx_strlen(text);
+
+    b = ngx_create_temp_buf(r->pool, len + 1);
+    if (b == NULL) {
+        free(text);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->last, text, len);
+    *b->last++ = '\n';
+    free(text);
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static char *
+ngx_http_route_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_route_api_handler;
+
+    return NGX_CONF_OK;
+}

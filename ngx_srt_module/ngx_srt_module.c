@@ -1,0 +1,745 @@
+/*
+ * The srt{} core module: configuration (routes, inputs, outputs, zone),
+ * ownership of inputs, selectors and push outputs over the workers, and
+ * the process lifecycle that starts and stops them.
+ *
+ * Directives inside srt{} and route{} are ordinary ngx_command_t entries of
+ * this core module carrying private context bits (NGX_SRT_MAIN_CONF,
+ * NGX_SRT_ROUTE_CONF) and NGX_DIRECT_CONF, so ngx_conf_parse() does the
+ * argument checking and error reporting (with file and line) for us; a
+ * route-level directive finds its route through mcf->current.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include "ngx_srt_module.h"
+
+
+static void *ngx_srt_create_conf(ngx_cycle_t *cycle);
+static char *ngx_srt_init_conf(ngx_cycle_t *cycle, void *conf);
+static char *ngx_srt_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_srt_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_srt_ring_size(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_srt_input(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_srt_check_ports(ngx_conf_t *cf,
+    ngx_srt_main_conf_t *mcf);
+static ngx_uint_t ngx_srt_owner(ngx_str_t *a, const char *tag, ngx_str_t *b,
+    ngx_uint_t workers);
+static ngx_int_t ngx_srt_init_module(ngx_cycle_t *cycle);
+static ngx_int_t ngx_srt_init_process(ngx_cycle_t *cycle);
+static void ngx_srt_exit_process(ngx_cycle_t *cycle);
+static void ngx_srt_tick(ngx_event_t *ev);
+
+
+static ngx_command_t  ngx_srt_commands[] = {
+
+    { ngx_string("srt"),
+      NGX_MAIN_CONF|NGX_DIRECT_CONF|NGX_CONF_BLOCK|NGX_CONF_NOARGS,
+      ngx_srt_block,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("shm_size"),
+      NGX_SRT_MAIN_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      0,
+      offsetof(ngx_srt_main_conf_t, shm_size),
+      NULL },
+
+    { ngx_string("ring_size"),
+      NGX_SRT_MAIN_CONF|NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_ring_size,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("route"),
+      NGX_SRT_MAIN_CONF|NGX_DIRECT_CONF|NGX_CONF_BLOCK|NGX_CONF_TAKE1,
+      ngx_srt_route,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("input"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_input,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("output"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_output,
+      0,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_core_module_t  ngx_srt_module_ctx = {
+    ngx_string("srt"),
+    ngx_srt_create_conf,
+    ngx_srt_init_conf
+};
+
+
+ngx_module_t  ngx_srt_module = {
+    NGX_MODULE_V1,
+    &ngx_srt_module_ctx,                   /* module context */
+    ngx_srt_commands,                      /* module directives */
+    NGX_CORE_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    ngx_srt_init_module,                   /* init module */
+    ngx_srt_init_process,                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_srt_exit_process,                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_event_t  ngx_srt_tick_event;
+static ngx_msec_t   ngx_srt_tick_last;
+
+
+static void *
+ngx_srt_create_conf(ngx_cycle_t *cycle)
+{
+    ngx_srt_main_conf_t  *mcf;
+
+    mcf = ngx_pcalloc(cycle->pool, sizeof(ngx_srt_main_conf_t));
+    if (mcf == NULL) {
+        return NULL;
+    }
+
+    mcf->shm_size = NGX_CONF_UNSET_SIZE;
+    mcf->ring_size = NGX_CONF_UNSET_SIZE;
+
+    if (ngx_array_init(&mcf->routes, cycle->pool, 4, sizeof(ngx_srt_route_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return mcf;
+}
+
+
+/*
+ * Runs after ngx_core_module's init_conf, so worker_processes is final here:
+ * spread inputs, selectors and push outputs over the workers.
+ */
+
+static char *
+ngx_srt_init_conf(ngx_cycle_t *cycle, void *conf)
+{
+    ngx_srt_main_conf_t  *mcf = conf;
+
+    ngx_uint_t           i, j;
+    ngx_str_t            none = ngx_null_string;
+    ngx_core_conf_t     *ccf;
+    ngx_srt_route_t     *rt, **rtp;
+    ngx_srt_output_t    *out;
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
+
+    mcf->workers = (ccf->master && ccf->worker_processes > 0)
+                   ? ccf->worker_processes : 1;
+
+    rtp = mcf->routes.elts;
+
+    for (i = 0; i < mcf->routes.nelts; i++) {
+        rt = rtp[i];
+
+        rt->worker = ngx_srt_owner(&rt->name, "route", &none, mcf->workers);
+
+        if (rt->input) {
+            rt->input->worker = ngx_srt_owner(&rt->name, "input",
+                                              &rt->input->url, mcf->workers);
+            rt->input->listening->worker = rt->input->worker;
+        }
+
+        out = rt->outputs.elts;
+        for (j = 0; j < rt->outputs.nelts; j++) {
+            out[j].worker = ngx_srt_owner(&rt->name, "output", &out[j].url,
+                                          mcf->workers);
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_uint_t
+ngx_srt_owner(ngx_str_t *a, const char *tag, ngx_str_t *b, ngx_uint_t workers)
+{
+    uint32_t  crc;
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, a->data, a->len);
+    ngx_crc32_update(&crc, (u_char *) tag, ngx_strlen(tag));
+    ngx_crc32_update(&crc, b->data, b->len);
+    ngx_crc32_final(crc);
+
+    return crc % workers;
+}
+
+
+static char *
+ngx_srt_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_srt_main_conf_t  *mcf = conf;
+
+    char                 *rv;
+    size_t                need;
+    ngx_str_t             name = ngx_string("srt");
+    ngx_uint_t            i;
+    ngx_conf_t            pcf;
+    ngx_srt_route_t     **rtp;
+
+    if (mcf->enabled) {
+        return "is duplicate";
+    }
+
+    mcf->enabled = 1;
+
+    pcf = *cf;
+    cf->cmd_type = NGX_SRT_MAIN_CONF;
+
+    rv = ngx_conf_parse(cf, NULL);
+
+    *cf = pcf;
+
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    ngx_conf_init_size_value(mcf->shm_size, 128 * 1024 * 1024);
+    ngx_conf_init_size_value(mcf->ring_size, 4 * 1024 * 1024);
+
+    need = 1024 * 1024;
+    rtp = mcf->routes.elts;
+
+    for (i = 0; i < mcf->routes.nelts; i++) {
+        if (rtp[i]->ring_size == NGX_CONF_UNSET_SIZE) {
+            rtp[i]->ring_size = mcf->ring_size;
+        }
+
+        if (srt_ring_capacity(rtp[i]->ring_size) == 0) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "ring_size of route \"%V\" in %s:%ui is too small",
+                          &rtp[i]->name, rtp[i]->conf_file,
+                          rtp[i]->conf_line);
+            return NGX_CONF_ERROR;
+        }
+
+        /* the route ring, the input ring, statistics */
+        need += 2 * (rtp[i]->ring_size + ngx_pagesize) + 4 * ngx_pagesize;
+    }
+
+    if (need > mcf->shm_size) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "shm_size %uzk is too small for %ui routes, "
+                           "at least %uzk is needed",
+                           mcf->shm_size / 1024, mcf->routes.nelts,
+                           need / 1024);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_srt_check_ports(cf, mcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->zone = ngx_shared_memory_add(cf, &name, mcf->shm_size,
+                                      &ngx_srt_module);
+    if (mcf->zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (mcf->zone->data) {
+        return "zone \"srt\" is already defined";
+    }
+
+    mcf->zone->init = ngx_srt_init_zone;
+    mcf->zone->data = mcf;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_srt_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_srt_main_conf_t  *mcf = conf;
+
+    char                 *rv;
+    u_char               *p;
+    ngx_str_t            *value;
+    ngx_uint_t            i;
+    ngx_conf_t            pcf;
+    ngx_srt_route_t      *rt, **rtp;
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || value[1].len > NGX_SRT_NAME_LEN) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "route name \"%V\" must be 1-%d characters",
+                           &value[1], NGX_SRT_NAME_LEN);
+        return NGX_CONF_ERROR;
+    }
+
+    for (p = value[1].data; p < value[1].data + value[1].len; p++) {
+        if (!(isalnum(*p) || *p == '_' || *p == '-' || *p == '.')) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid route name \"%V\": use letters, "
+                               "digits, \"_\", \"-\" and \".\"", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    rtp = mcf->routes.elts;
+
+    for (i = 0; i < mcf->routes.nelts; i++) {
+        if (rtp[i]->name.len == value[1].len
+            && ngx_strncmp(rtp[i]->name.data, value[1].data, value[1].len)
+               == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate route \"%V\", first defined in "
+                               "%s:%ui", &value[1], rtp[i]->conf_file,
+                               rtp[i]->conf_line);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    rt = ngx_pcalloc(cf->pool, sizeof(ngx_srt_route_t));
+    if (rt == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    rt->name = value[1];
+    rt->ring_size = NGX_CONF_UNSET_SIZE;
+    rt->conf_file = cf->conf_file->file.name.data;
+    rt->conf_line = cf->conf_file->line;
+
+    if (ngx_array_init(&rt->outputs, cf->pool, 4, sizeof(ngx_srt_output_t))
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    rtp = ngx_array_push(&mcf->routes);
+    if (rtp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *rtp = rt;
+
+    pcf = *cf;
+    mcf->current = rt;
+    cf->cmd_type = NGX_SRT_ROUTE_CONF;
+
+    rv = ngx_conf_parse(cf, NULL);
+
+    *cf = pcf;
+    mcf->current = NULL;
+
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    if (rt->input == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "route \"%V\" in %s:%ui has no \"input\"",
+                      &rt->name, rt->conf_file, rt->conf_line);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_srt_ring_size(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_srt_main_conf_t  *mcf = conf;
+
+    size_t     *sp, size;
+    ngx_str_t  *value;
+
+    sp = mcf->current ? &mcf->current->ring_size : &mcf->ring_size;
+
+    if (*sp != NGX_CONF_UNSET_SIZE) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    size = ngx_parse_size(&value[1]);
+
+    if (size == (size_t) NGX_ERROR || srt_ring_capacity(size) == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid ring_size \"%V\" (at least 128k)",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    *sp = size;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_srt_input(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_srt_main_conf_t  *mcf = conf;
+
+    char              err[SRT_URL_ERR_LEN];
+    ngx_str_t        *value;
+    ngx_srt_route_t  *rt;
+    ngx_srt_input_t  *in;
+
+    rt = mcf->current;
+    value = cf->args->elts;
+
+    if (rt->input) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "route \"%V\" already has an input; failover "
+                           "between inputs is not supported yet", &rt->name);
+        return NGX_CONF_ERROR;
+    }
+
+    in = ngx_pcalloc(cf->pool, sizeof(ngx_srt_input_t));
+    if (in == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    in->url = value[1];
+    in->route = rt;
+    in->conf_file = cf->conf_file->file.name.data;
+    in->conf_line = cf->conf_file->line;
+
+    if (srt_url_parse((char *) value[1].data, value[1].len, 0, &in->parsed,
+                      err)
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid input URL \"%V\": %s",
+                           &value[1], err);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_srt_udp_input_conf(cf, in) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    rt->input = in;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_srt_main_conf_t  *mcf = conf;
+
+    char               err[SRT_URL_ERR_LEN];
+    ngx_str_t         *value;
+    ngx_uint_t         i;
+    ngx_srt_route_t   *rt;
+    ngx_srt_output_t  *out;
+
+    rt = mcf->current;
+    value = cf->args->elts;
+
+    out = rt->outputs.elts;
+    for (i = 0; i < rt->outputs.nelts; i++) {
+        if (out[i].url.len == value[1].len
+            && ngx_strncmp(out[i].url.data, value[1].data, value[1].len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate output \"%V\" in route \"%V\"",
+                               &value[1], &rt->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    out = ngx_array_push(&rt->outputs);
+    if (out == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(out, sizeof(ngx_srt_output_t));
+
+    out->url = value[1];
+    out->route = rt;
+    out->index = rt->outputs.nelts - 1;
+    out->fd = (ngx_socket_t) -1;
+
+    if (srt_url_parse((char *) value[1].data, value[1].len, 1, &out->parsed,
+                      err)
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid output URL \"%V\": %s", &value[1], err);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_srt_udp_output_conf(cf, out) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Two inputs conflict when they would receive on the same UDP port: same
+ * bind address, or one of them binds the wildcard address.  Multicast inputs
+ * bind their group, so different groups may share a port.
+ */
+
+static ngx_int_t
+ngx_srt_check_ports(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf)
+{
+    ngx_uint_t        i, j, wi, wj;
+    ngx_srt_input_t  *a, *b;
+    ngx_srt_route_t **rtp;
+
+    rtp = mcf->routes.elts;
+
+    for (i = 0; i < mcf->routes.nelts; i++) {
+        a = rtp[i]->input;
+
+        for (j = i + 1; j < mcf->routes.nelts; j++) {
+            b = rtp[j]->input;
+
+            if (ngx_inet_get_port(a->addr.sockaddr)
+                != ngx_inet_get_port(b->addr.sockaddr))
+            {
+                continue;
+            }
+
+            wi = ngx_inet_wildcard(a->addr.sockaddr);
+            wj = ngx_inet_wildcard(b->addr.sockaddr);
+
+            if (!wi && !wj
+                && ngx_cmp_sockaddr(a->addr.sockaddr, a->addr.socklen,
+                                    b->addr.sockaddr, b->addr.socklen, 0)
+                   != NGX_OK)
+            {
+                continue;
+            }
+
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "input \"%V\" of route \"%V\" in %s:%ui conflicts "
+                          "with input \"%V\" of route \"%V\" in %s:%ui: "
+                          "both receive on UDP port %d",
+                          &b->url, &rtp[j]->name, b->conf_file, b->conf_line,
+                          &a->url, &rtp[i]->name, a->conf_file, a->conf_line,
+                          (int) ngx_inet_get_port(a->addr.sockaddr));
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_srt_route_t *
+ngx_srt_find_route(ngx_cycle_t *cycle, ngx_str_t *name)
+{
+    ngx_uint_t            i;
+    ngx_srt_route_t     **rtp;
+    ngx_srt_main_conf_t  *mcf;
+
+    mcf = ngx_srt_get_main_conf(cycle);
+    if (mcf == NULL) {
+        return NULL;
+    }
+
+    rtp = mcf->routes.elts;
+
+    for (i = 0; i < mcf->routes.nelts; i++) {
+        if (rtp[i]->name.len == name->len
+            && ngx_strncmp(rtp[i]->name.data, name->data, name->len) == 0)
+        {
+            return rtp[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+uint64_t
+ngx_srt_unix_msec(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (uint64_t) tp->sec * 1000 + tp->msec;
+}
+
+
+/* master process, after the zone and the listening sockets exist */
+
+static ngx_int_t
+ngx_srt_init_module(ngx_cycle_t *cycle)
+{
+    ngx_uint_t            i;
+    ngx_srt_route_t     **rtp;
+    ngx_srt_main_conf_t  *mcf;
+
+    mcf = ngx_srt_get_main_conf(cycle);
+
+    if (mcf == NULL || !mcf->enabled || ngx_test_config) {
+        return NGX_OK;
+    }
+
+    if (ngx_srt_wake_init_master(cycle, mcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    rtp = mcf->routes.elts;
+
+    for (i = 0; i < mcf->routes.nelts; i++) {
+        if (ngx_srt_udp_input_init_master(cycle, rtp[i]->input) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_srt_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t            i, j;
+    ngx_srt_route_t      *rt, **rtp;
+    ngx_srt_output_t     *out;
+    ngx_srt_main_conf_t  *mcf;
+
+    mcf = ngx_srt_get_main_conf(cycle);
+
+    if (mcf == NULL || !mcf->enabled
+        || (ngx_process != NGX_PROCESS_WORKER
+            && ngx_process != NGX_PROCESS_SINGLE))
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_srt_wake_init_worker(cycle, mcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    rtp = mcf->routes.elts;
+
+    for (i = 0; i < mcf->routes.nelts; i++) {
+        rt = rtp[i];
+
+        if (rt->input->worker == ngx_worker
+            && ngx_srt_udp_input_start(cycle, rt->input) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        if (rt->worker == ngx_worker
+            && ngx_srt_selector_start(cycle, rt) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        out = rt->outputs.elts;
+        for (j = 0; j < rt->outputs.nelts; j++) {
+            if (out[j].worker == ngx_worker
+                && ngx_srt_udp_output_start(cycle, &out[j]) != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    ngx_srt_tick_event.handler = ngx_srt_tick;
+    ngx_srt_tick_event.log = cycle->log;
+    ngx_srt_tick_event.data = mcf;
+    ngx_srt_tick_event.cancelable = 1;
+    ngx_srt_tick_last = ngx_current_msec;
+
+    ngx_add_timer(&ngx_srt_tick_event, 1000);
+
+    return NGX_OK;
+}
+
+
+/* once a second: bitrates of what this worker owns */
+
+static void
+ngx_srt_tick(ngx_event_t *ev)
+{
+    ngx_srt_main_conf_t  *mcf = ev->data;
+
+    ngx_uint_t         i, j;
+    ngx_msec_t         elapsed;
+    ngx_srt_route_t  **rtp;
+    ngx_srt_output_t  *out;
+
+    elapsed = ngx_current_msec - ngx_srt_tick_last;
+    ngx_srt_tick_last = ngx_current_msec;
+
+    rtp = mcf->routes.elts;
+
+    for (i = 0; elapsed && i < mcf->routes.nelts; i++) {
+        if (rtp[i]->input->owned) {
+            ngx_srt_udp_input_tick(rtp[i]->input, elapsed);
+        }
+
+        out = rtp[i]->outputs.elts;
+        for (j = 0; j < rtp[i]->outputs.nelts; j++) {
+            if (out[j].owned) {
+                ngx_srt_udp_output_tick(&out[j], elapsed);
+            }
+        }
+    }
+
+    if (!ngx_exiting) {
+        ngx_add_timer(ev, 1000);
+    }
+}
+
+
+static void
+ngx_srt_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t            i, j;
+    ngx_srt_route_t     **rtp;
+    ngx_srt_output_t     *out;
+    ngx_srt_main_conf_t  *mcf;
+
+    mcf = ngx_srt_get_main_conf(cycle);
+
+    if (mcf == NULL || !mcf->enabled) {
+        return;
+    }
+
+    rtp = mcf->routes.elts;
+
+    for (i = 0; i < mcf->routes.nelts; i++) {
+        out = rtp[i]->outputs.elts;
+        for (j = 0; j < rtp[i]->outputs.nelts; j++) {
+            ngx_srt_udp_output_stop(&out[j]);
+        }
+    }
+
+    ngx_srt_wake_exit_worker();
+}

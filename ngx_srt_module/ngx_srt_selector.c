@@ -1,0 +1,160 @@
+/*
+ * Route selector: runs in the route's owner worker, reads the input ring
+ * and writes the route ring.  With one input it is a copy that re-analyzes
+ * the stream so the route ring has its own random access points and PSI;
+ * failover, continuity counter and PSI rewriting will live here.
+ *
+ * The read position is kept in shared memory (rt->selector->pos), so a new
+ * owner after reload or crash resumes exactly where the last one stopped.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include "ngx_srt_module.h"
+
+
+#define NGX_SRT_SELECT_MAX   512
+
+
+static void ngx_srt_selector_claim(ngx_event_t *ev);
+static ngx_int_t ngx_srt_selector_claimed(ngx_srt_route_t *rt);
+static void ngx_srt_selector_run(ngx_srt_reader_t *reader);
+
+
+static unsigned  ngx_srt_select_flags[NGX_SRT_SELECT_MAX];
+
+
+ngx_int_t
+ngx_srt_selector_start(ngx_cycle_t *cycle, ngx_srt_route_t *rt)
+{
+    rt->analyzer = ngx_alloc(sizeof(srt_ts_analyzer_t), cycle->log);
+    if (rt->analyzer == NULL) {
+        return NGX_ERROR;
+    }
+
+    srt_ts_analyzer_init(rt->analyzer);
+
+    rt->reader.handler = ngx_srt_selector_run;
+    rt->reader.data = rt;
+
+    rt->claim.handler = ngx_srt_selector_claim;
+    rt->claim.data = rt;
+    rt->claim.log = cycle->log;
+    rt->claim.cancelable = 1;
+
+    if (ngx_srt_selector_claimed(rt) != NGX_OK) {
+        ngx_add_timer(&rt->claim, 1);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_srt_selector_claim(ngx_event_t *ev)
+{
+    ngx_srt_route_t  *rt = ev->data;
+
+    if (!ngx_exiting && ngx_srt_selector_claimed(rt) != NGX_OK) {
+        ngx_add_timer(ev, 1);
+    }
+}
+
+
+static ngx_int_t
+ngx_srt_selector_claimed(ngx_srt_route_t *rt)
+{
+    if (ngx_srt_lease_claim(&rt->ring.shm->lease) != NGX_OK) {
+        return NGX_AGAIN;
+    }
+
+    ngx_memzero(&rt->reader.rd, sizeof(srt_ring_reader_t));
+
+    if (rt->selector->pos_valid) {
+        rt->reader.rd.pos = rt->selector->pos;
+        rt->reader.rd.started = 1;
+    }
+
+    rt->owned = 1;
+
+    ngx_srt_ring_attach(&rt->input->ring, &rt->reader);
+
+    /* catch up with whatever arrived while nobody owned the route */
+    ngx_srt_selector_run(&rt->reader);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_srt_selector_run(ngx_srt_reader_t *reader)
+{
+    size_t               n, i, total;
+    uint64_t             overruns;
+    ngx_int_t            rc;
+    const uint8_t       *p;
+    ngx_srt_route_t     *rt;
+    srt_ring_t          *src, *dst;
+
+    rt = reader->data;
+    src = &rt->input->ring.shm->ring;
+    dst = &rt->ring.shm->ring;
+
+    rc = ngx_srt_lease_lock(&rt->ring.shm->lease);
+
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
+                      "srt route \"%V\": selector handed over", &rt->name);
+        rt->owned = 0;
+        ngx_srt_ring_detach(&rt->input->ring, reader);
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        return;
+    }
+
+    total = 0;
+    overruns = reader->rd.overruns;
+
+    for ( ;; ) {
+        n = srt_ring_peek(src, &reader->rd, &p, NGX_SRT_SELECT_MAX);
+
+        if (n == 0) {
+            break;
+        }
+
+        for (i = 0; i < n; i++) {
+            ngx_srt_select_flags[i] = srt_ts_analyze(rt->analyzer,
+                                                     p + i * SRT_RING_PKT);
+        }
+
+        srt_ring_write(dst, p, n, ngx_srt_select_flags);
+
+        if (!srt_ring_still_valid(src, reader->rd.pos)) {
+            /* the input lapped us while copying: the copy may be torn */
+            reader->rd.overruns++;
+        }
+
+        reader->rd.pos += n;
+        total += n;
+    }
+
+    if (total) {
+        srt_ring_publish(dst);
+    }
+
+    rt->selector->pos = reader->rd.pos;
+    rt->selector->pos_valid = reader->rd.started;
+    rt->selector->packets += total;
+    rt->selector->bytes += total * SRT_RING_PKT;
+    rt->selector->overruns += reader->rd.overruns - overruns;
+
+    ngx_srt_lease_unlock(&rt->ring.shm->lease);
+
+    if (total) {
+        ngx_srt_ring_signal(&rt->ring);
+    }
+}

@@ -1,0 +1,500 @@
+/*
+ * UDP and RTP inputs.
+ *
+ * The socket is an ngx_listening_t of type SOCK_DGRAM: the master opens and
+ * binds it, reloads inherit it (datagrams wait in the kernel buffer while
+ * workers change), and marking it reuseport with worker = owner makes the
+ * event module arm it in the owning worker only.  We then replace the read
+ * handler with our own batched reader.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include "ngx_srt_module.h"
+
+
+#define NGX_SRT_DGRAM_MAX    4096
+#define NGX_SRT_RUNS_MAX     16
+#define NGX_SRT_RCVBUF       (4 * 1024 * 1024)
+
+
+static void ngx_srt_udp_input_unexpected(ngx_connection_t *c);
+static void ngx_srt_udp_input_claim(ngx_event_t *ev);
+static ngx_int_t ngx_srt_udp_input_claimed(ngx_srt_input_t *in);
+static void ngx_srt_udp_input_read(ngx_event_t *rev);
+static ngx_uint_t ngx_srt_udp_input_datagram(ngx_srt_input_t *in, u_char *buf,
+    size_t len);
+
+
+/* receive buffers, shared by all inputs of this (single-threaded) worker */
+static u_char          ngx_srt_rbuf[NGX_SRT_BATCH][NGX_SRT_DGRAM_MAX];
+static struct iovec    ngx_srt_riov[NGX_SRT_BATCH];
+static struct mmsghdr  ngx_srt_rmsg[NGX_SRT_BATCH];
+static unsigned        ngx_srt_flags[NGX_SRT_DGRAM_MAX / SRT_TS_PACKET_SIZE];
+
+
+ngx_int_t
+ngx_srt_udp_input_conf(ngx_conf_t *cf, ngx_srt_input_t *in)
+{
+    u_char           *p;
+    size_t            len;
+    ngx_url_t         u;
+    ngx_listening_t  *ls;
+    struct sockaddr  *sa;
+
+    len = ngx_strlen(in->parsed.host) + sizeof("[]:65535");
+
+    p = ngx_pnalloc(cf->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+
+    if (in->parsed.host[0] == '\0') {
+        u.url.len = ngx_sprintf(p, "%d", (int) in->parsed.port) - p;
+
+    } else if (ngx_strchr(in->parsed.host, ':')) {
+        u.url.len = ngx_sprintf(p, "[%s]:%d", in->parsed.host,
+                                (int) in->parsed.port) - p;
+    } else {
+        u.url.len = ngx_sprintf(p, "%s:%d", in->parsed.host,
+                                (int) in->parsed.port) - p;
+    }
+
+    u.url.data = p;
+    u.listen = 1;
+
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid input URL \"%V\": %s", &in->url,
+                           u.err ? u.err : "host not found");
+        return NGX_ERROR;
+    }
+
+    in->addr = u.addrs[0];
+    sa = in->addr.sockaddr;
+
+    if (sa->sa_family == AF_INET) {
+        in->multicast = IN_MULTICAST(ntohl(
+                            ((struct sockaddr_in *) sa)->sin_addr.s_addr));
+#if (NGX_HAVE_INET6)
+    } else if (sa->sa_family == AF_INET6) {
+        in->multicast = IN6_IS_ADDR_MULTICAST(
+                            &((struct sockaddr_in6 *) sa)->sin6_addr);
+#endif
+    }
+
+    if (in->parsed.nsources && !in->multicast) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid input URL \"%V\": a source filter needs "
+                           "a multicast group", &in->url);
+        return NGX_ERROR;
+    }
+
+    if (in->parsed.nsources && sa->sa_family != AF_INET) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid input URL \"%V\": source-specific "
+                           "multicast is supported for IPv4 only", &in->url);
+        return NGX_ERROR;
+    }
+
+    ls = ngx_create_listening(cf, sa, in->addr.socklen);
+    if (ls == NULL) {
+        return NGX_ERROR;
+    }
+
+    ls->type = SOCK_DGRAM;
+    ls->handler = ngx_srt_udp_input_unexpected;
+    ls->pool_size = 256;
+    ls->logp = cf->log;
+    ls->log.data = &ls->addr_text;
+    ls->log.handler = ngx_accept_log_error;
+    ls->rcvbuf = in->parsed.rcvbuf > 0 ? in->parsed.rcvbuf : NGX_SRT_RCVBUF;
+    ls->reuseport = 1;      /* armed in the owner worker only */
+
+    in->listening = ls;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_srt_udp_input_unexpected(ngx_connection_t *c)
+{
+    ngx_log_error(NGX_LOG_ALERT, c->log, 0, "unexpected srt input handler");
+    ngx_close_connection(c);
+}
+
+
+/*
+ * Master process: join multicast groups on the (possibly inherited) socket.
+ * A socket inherited across reload is already a member: EADDRINUSE is fine.
+ */
+
+ngx_int_t
+ngx_srt_udp_input_init_master(ngx_cycle_t *cycle, ngx_srt_input_t *in)
+{
+    int                      off, rc, opt;
+    void                    *arg;
+    socklen_t                len;
+    ngx_uint_t               i, n;
+    ngx_socket_t             fd;
+    struct ip_mreqn          mreq;
+    struct ip_mreq_source    smreq;
+    struct sockaddr_in      *sin;
+    struct in_addr           iface;
+#if (NGX_HAVE_INET6)
+    struct ipv6_mreq         mreq6;
+#endif
+
+    fd = in->listening->fd;
+
+    if (!in->multicast || fd == (ngx_socket_t) -1) {
+        return NGX_OK;
+    }
+
+    iface.s_addr = htonl(INADDR_ANY);
+
+    if (in->parsed.localaddr[0]
+        && inet_pton(AF_INET, in->parsed.localaddr, &iface) != 1)
+    {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "input \"%V\": localaddr \"%s\" is not an IPv4 address",
+                      &in->url, in->parsed.localaddr);
+        return NGX_ERROR;
+    }
+
+#if (NGX_HAVE_INET6)
+    if (in->addr.sockaddr->sa_family == AF_INET6) {
+        ngx_memzero(&mreq6, sizeof(struct ipv6_mreq));
+        mreq6.ipv6mr_multiaddr =
+                  ((struct sockaddr_in6 *) in->addr.sockaddr)->sin6_addr;
+
+        if (setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mreq6,
+                       sizeof(mreq6)) == -1
+            && ngx_errno != NGX_EADDRINUSE)
+        {
+            ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                          "input \"%V\": IPV6_JOIN_GROUP failed", &in->url);
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
+#endif
+
+    sin = (struct sockaddr_in *) in->addr.sockaddr;
+
+    /* only the joined group, not every group any socket joined */
+    off = 0;
+    (void) setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &off, sizeof(int));
+
+    n = in->parsed.nsources ? in->parsed.nsources : 1;
+
+    for (i = 0; i < n; i++) {
+
+        if (in->parsed.nsources) {
+            ngx_memzero(&smreq, sizeof(smreq));
+            smreq.imr_multiaddr = sin->sin_addr;
+            smreq.imr_interface = iface;
+
+            if (inet_pton(AF_INET, in->parsed.sources[i],
+                          &smreq.imr_sourceaddr) != 1)
+            {
+                ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                              "input \"%V\": source \"%s\" is not an IPv4 "
+                              "address", &in->url, in->parsed.sources[i]);
+                return NGX_ERROR;
+            }
+
+            opt = IP_ADD_SOURCE_MEMBERSHIP;
+            arg = &smreq;
+            len = sizeof(smreq);
+
+        } else {
+            ngx_memzero(&mreq, sizeof(mreq));
+            mreq.imr_multiaddr = sin->sin_addr;
+            mreq.imr_address = iface;
+
+            opt = IP_ADD_MEMBERSHIP;
+            arg = &mreq;
+            len = sizeof(mreq);
+        }
+
+        rc = setsockopt(fd, IPPROTO_IP, opt, arg, len);
+
+        if (rc == -1 && ngx_errno != NGX_EADDRINUSE) {
+            ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                          "input \"%V\": joining the multicast group failed",
+                          &in->url);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_srt_udp_input_start(ngx_cycle_t *cycle, ngx_srt_input_t *in)
+{
+    ngx_connection_t  *c;
+
+    c = in->listening->connection;
+
+    if (c == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "input \"%V\" has no connection in its owner worker",
+                      &in->url);
+        return NGX_ERROR;
+    }
+
+    in->analyzer = ngx_alloc(sizeof(srt_ts_analyzer_t), cycle->log);
+    if (in->analyzer == NULL) {
+        return NGX_ERROR;
+    }
+
+    srt_ts_analyzer_init(in->analyzer);
+
+    c->data = in;
+    c->read->handler = ngx_srt_udp_input_read;
+    in->connection = c;
+
+    in->claim.handler = ngx_srt_udp_input_claim;
+    in->claim.data = in;
+    in->claim.log = cycle->log;
+    in->claim.cancelable = 1;
+
+    if (ngx_srt_udp_input_claimed(in) != NGX_OK) {
+        /* the previous owner is in the middle of a batch: retry shortly */
+        if (ngx_del_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        ngx_add_timer(&in->claim, 1);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_srt_udp_input_claim(ngx_event_t *ev)
+{
+    ngx_srt_input_t  *in = ev->data;
+
+    if (ngx_exiting) {
+        return;
+    }
+
+    if (ngx_srt_udp_input_claimed(in) != NGX_OK) {
+        ngx_add_timer(ev, 1);
+        return;
+    }
+
+    if (ngx_add_event(in->connection->read, NGX_READ_EVENT, 0) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
+                      "input \"%V\": cannot arm the socket", &in->url);
+    }
+}
+
+
+/* takes over the input ring and continues the counters where they were */
+
+static ngx_int_t
+ngx_srt_udp_input_claimed(ngx_srt_input_t *in)
+{
+    ngx_srt_shm_input_t  *st;
+
+    if (ngx_srt_lease_claim(&in->ring.shm->lease) != NGX_OK) {
+        return NGX_AGAIN;
+    }
+
+    st = in->stats;
+
+    ngx_memzero(&in->sync, sizeof(srt_ts_sync_t));
+    in->sync.datagrams = st->datagrams;
+    in->sync.packets = st->packets;
+    in->sync.sync_losses = st->sync_losses;
+    in->sync.garbage_bytes = st->garbage_bytes;
+    in->sync.truncated = st->truncated;
+    in->sync.rtp_datagrams = st->rtp_datagrams;
+    in->analyzer->cc_errors = st->cc_errors;
+    in->last_bytes = st->bytes;
+    in->owned = 1;
+
+    ngx_log_error(NGX_LOG_INFO, in->connection->log, 0,
+                  "srt route \"%V\": input \"%V\" started in worker %ui",
+                  &in->route->name, &in->url, ngx_worker);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_srt_udp_input_read(ngx_event_t *rev)
+{
+    int                    n, i, round;
+    size_t                 bytes;
+    ngx_int_t              rc;
+    ngx_uint_t             packets;
+    ngx_connection_t      *c;
+    ngx_srt_input_t       *in;
+    ngx_srt_shm_input_t   *st;
+
+    c = rev->data;
+    in = c->data;
+    st = in->stats;
+
+    rc = ngx_srt_lease_lock(&in->ring.shm->lease);
+
+    if (rc == NGX_DECLINED) {
+        /* a worker of a newer generation took this input over */
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "srt route \"%V\": input \"%V\" handed over",
+                      &in->route->name, &in->url);
+        in->owned = 0;
+        (void) ngx_del_event(rev, NGX_READ_EVENT, 0);
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        return;
+    }
+
+    for (i = 0; i < NGX_SRT_BATCH; i++) {
+        ngx_srt_riov[i].iov_base = ngx_srt_rbuf[i];
+        ngx_srt_riov[i].iov_len = NGX_SRT_DGRAM_MAX;
+        ngx_srt_rmsg[i].msg_hdr.msg_iov = &ngx_srt_riov[i];
+        ngx_srt_rmsg[i].msg_hdr.msg_iovlen = 1;
+        ngx_srt_rmsg[i].msg_hdr.msg_name = NULL;
+        ngx_srt_rmsg[i].msg_hdr.msg_namelen = 0;
+        ngx_srt_rmsg[i].msg_hdr.msg_control = NULL;
+        ngx_srt_rmsg[i].msg_hdr.msg_controllen = 0;
+        ngx_srt_rmsg[i].msg_hdr.msg_flags = 0;
+    }
+
+    bytes = 0;
+    packets = 0;
+
+    /* a bounded number of batches, so one input cannot starve the loop */
+
+    for (round = 0; round < 8; round++) {
+
+        n = recvmmsg(c->fd, ngx_srt_rmsg, NGX_SRT_BATCH, MSG_DONTWAIT, NULL);
+
+        if (n == -1) {
+            if (ngx_socket_errno != NGX_EAGAIN
+                && ngx_socket_errno != NGX_EINTR)
+            {
+                (void) ngx_atomic_fetch_add(&st->errors, 1);
+                ngx_log_error(NGX_LOG_INFO, c->log, ngx_socket_errno,
+                              "srt input \"%V\": recvmmsg() failed",
+                              &in->url);
+            }
+
+            break;
+        }
+
+        for (i = 0; i < n; i++) {
+            bytes += ngx_srt_rmsg[i].msg_len;
+
+            if (ngx_srt_rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+                in->sync.truncated++;
+            }
+
+            packets += ngx_srt_udp_input_datagram(in, ngx_srt_rbuf[i],
+                                                  ngx_srt_rmsg[i].msg_len);
+        }
+
+        if (n < NGX_SRT_BATCH) {
+            break;
+        }
+    }
+
+    if (packets) {
+        srt_ring_publish(&in->ring.shm->ring);
+    }
+
+    /* single writer: plain stores publish the counters */
+    st->bytes += bytes;
+    st->datagrams = in->sync.datagrams;
+    st->packets = in->sync.packets;
+    st->sync_losses = in->sync.sync_losses;
+    st->garbage_bytes = in->sync.garbage_bytes;
+    st->truncated = in->sync.truncated;
+    st->rtp_datagrams = in->sync.rtp_datagrams;
+    st->cc_errors = in->analyzer->cc_errors;
+
+    if (bytes) {
+        if (st->last_data + 1000 < ngx_srt_unix_msec()) {
+            st->since = ngx_srt_unix_msec();
+        }
+
+        st->last_data = ngx_srt_unix_msec();
+    }
+
+    ngx_srt_lease_unlock(&in->ring.shm->lease);
+
+    if (packets) {
+        ngx_srt_ring_signal(&in->ring);
+    }
+}
+
+
+static ngx_uint_t
+ngx_srt_udp_input_datagram(ngx_srt_input_t *in, u_char *buf, size_t len)
+{
+    size_t         hlen, pad, r, k, nruns, total;
+    unsigned       flags;
+    srt_ts_run_t   runs[NGX_SRT_RUNS_MAX];
+    const u_char  *pkt;
+
+    if (in->parsed.rtp != 0) {
+        hlen = srt_ts_rtp_header_len(buf, len, in->parsed.rtp == 1, &pad);
+
+        if (hlen) {
+            in->sync.rtp_datagrams++;
+            buf += hlen;
+            len -= hlen + pad;
+        }
+    }
+
+    nruns = srt_ts_find_runs(buf, len, runs, NGX_SRT_RUNS_MAX, &in->sync);
+    total = 0;
+
+    for (r = 0; r < nruns; r++) {
+        pkt = buf + runs[r].offset;
+
+        for (k = 0; k < runs[r].count; k++) {
+            flags = srt_ts_analyze(in->analyzer,
+                                   pkt + k * SRT_TS_PACKET_SIZE);
+
+            if (flags & SRT_TS_F_CC_ERROR) {
+                ngx_srt_count_pid(in->stats->cc_by_pid,
+                                  srt_ts_pid(pkt + k * SRT_TS_PACKET_SIZE));
+            }
+
+            ngx_srt_flags[k] = flags;
+        }
+
+        srt_ring_write(&in->ring.shm->ring, pkt, runs[r].count, ngx_srt_flags);
+        total += runs[r].count;
+    }
+
+    return total;
+}
+
+
+void
+ngx_srt_udp_input_tick(ngx_srt_input_t *in, ngx_msec_t elapsed)
+{
+    uint64_t  bytes;
+
+    bytes = in->stats->bytes;
+    in->stats->bitrate = (bytes - in->last_bytes) * 8 * 1000 / elapsed;
+    in->last_bytes = bytes;
+}

@@ -1,0 +1,429 @@
+/*
+ * UDP output: one socket in the owner worker, fed from the route ring with
+ * sendmmsg() whose iovecs point straight into the ring (the kernel copies;
+ * nothing is left pending in user space, so no reference into the ring
+ * outlives the call).  A datagram the kernel refuses is dropped and counted;
+ * the output never blocks the worker.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include "ngx_srt_module.h"
+
+
+#define NGX_SRT_OUT_IOV      2      /* a datagram may wrap around the ring */
+
+
+static ngx_int_t ngx_srt_udp_output_socket(ngx_srt_output_t *out,
+    ngx_log_t *log);
+static void ngx_srt_udp_output_claim(ngx_event_t *ev);
+static ngx_int_t ngx_srt_udp_output_claimed(ngx_srt_output_t *out);
+static void ngx_srt_udp_output_send(ngx_srt_reader_t *reader);
+
+
+static struct mmsghdr  ngx_srt_smsg[NGX_SRT_BATCH];
+static struct iovec    ngx_srt_siov[NGX_SRT_BATCH][NGX_SRT_OUT_IOV];
+
+
+ngx_int_t
+ngx_srt_udp_output_conf(ngx_conf_t *cf, ngx_srt_output_t *out)
+{
+    u_char           *p;
+    ngx_url_t         u;
+    ngx_int_t         rc;
+    struct sockaddr  *sa;
+
+    p = ngx_pnalloc(cf->pool, ngx_strlen(out->parsed.host) + sizeof("[]:65535"));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+
+    if (ngx_strchr(out->parsed.host, ':')) {
+        u.url.len = ngx_sprintf(p, "[%s]:%d", out->parsed.host,
+                                (int) out->parsed.port) - p;
+    } else {
+        u.url.len = ngx_sprintf(p, "%s:%d", out->parsed.host,
+                                (int) out->parsed.port) - p;
+    }
+
+    u.url.data = p;
+
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid output URL \"%V\": %s", &out->url,
+                           u.err ? u.err : "host not found");
+        return NGX_ERROR;
+    }
+
+    out->peer = u.addrs[0];
+    sa = out->peer.sockaddr;
+
+    if (sa->sa_family == AF_INET) {
+        out->multicast = IN_MULTICAST(ntohl(
+                             ((struct sockaddr_in *) sa)->sin_addr.s_addr));
+#if (NGX_HAVE_INET6)
+    } else if (sa->sa_family == AF_INET6) {
+        out->multicast = IN6_IS_ADDR_MULTICAST(
+                             &((struct sockaddr_in6 *) sa)->sin6_addr);
+#endif
+    }
+
+    if (out->parsed.localaddr[0]) {
+        rc = ngx_parse_addr(cf->pool, &out->local,
+                            (u_char *) out->parsed.localaddr,
+                            ngx_strlen(out->parsed.localaddr));
+
+        if (rc != NGX_OK || out->local.sockaddr->sa_family != sa->sa_family) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid output URL \"%V\": localaddr \"%s\" "
+                               "is not an address of the destination's "
+                               "family", &out->url, out->parsed.localaddr);
+            return NGX_ERROR;
+        }
+    }
+
+    out->pkts_per_dgram = out->parsed.pkt_size > 0
+                          ? (ngx_uint_t) out->parsed.pkt_size / SRT_RING_PKT
+                          : 7;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_srt_udp_output_start(ngx_cycle_t *cycle, ngx_srt_output_t *out)
+{
+    if (ngx_srt_udp_output_socket(out, cycle->log) != NGX_OK) {
+        /* counted and retried on the next claim, the route goes on */
+        (void) ngx_atomic_fetch_add(&out->stats->errors, 1);
+    }
+
+    out->reader.handler = ngx_srt_udp_output_send;
+    out->reader.data = out;
+
+    out->claim.handler = ngx_srt_udp_output_claim;
+    out->claim.data = out;
+    out->claim.log = cycle->log;
+    out->claim.cancelable = 1;
+
+    if (ngx_srt_udp_output_claimed(out) != NGX_OK) {
+        ngx_add_timer(&out->claim, 1);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_srt_udp_output_socket(ngx_srt_output_t *out, ngx_log_t *log)
+{
+    int                    ttl, loop;
+    ngx_socket_t           s;
+    struct sockaddr       *sa;
+    struct sockaddr_in    *lin;
+
+    sa = out->peer.sockaddr;
+
+    s = ngx_socket(sa->sa_family, SOCK_DGRAM, 0);
+    if (s == (ngx_socket_t) -1) {
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_socket_errno,
+                      "output \"%V\": socket() failed", &out->url);
+        return NGX_ERROR;
+    }
+
+    if (ngx_nonblocking(s) == -1) {
+        goto failed;
+    }
+
+    if (out->parsed.sndbuf > 0) {
+        (void) setsockopt(s, SOL_SOCKET, SO_SNDBUF, &out->parsed.sndbuf,
+                          sizeof(int));
+    }
+
+    ttl = out->parsed.ttl;
+
+    if (out->multicast) {
+        if (ttl < 0) {
+            ttl = 1;
+        }
+
+        loop = 1;
+
+        if (sa->sa_family == AF_INET) {
+            (void) setsockopt(s, IPPROTO_IP, IP_MULTICAST_TTL, &ttl,
+                              sizeof(int));
+            (void) setsockopt(s, IPPROTO_IP, IP_MULTICAST_LOOP, &loop,
+                              sizeof(int));
+
+            if (out->local.socklen) {
+                lin = (struct sockaddr_in *) out->local.sockaddr;
+
+                if (setsockopt(s, IPPROTO_IP, IP_MULTICAST_IF,
+                               &lin->sin_addr, sizeof(struct in_addr)) == -1)
+                {
+                    goto failed;
+                }
+            }
+#if (NGX_HAVE_INET6)
+        } else {
+            (void) setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl,
+                              sizeof(int));
+            (void) setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &loop,
+                              sizeof(int));
+#endif
+        }
+
+    } else if (ttl >= 0) {
+        if (sa->sa_family == AF_INET) {
+            (void) setsockopt(s, IPPROTO_IP, IP_TTL, &ttl, sizeof(int));
+#if (NGX_HAVE_INET6)
+        } else {
+            (void) setsockopt(s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl,
+                              sizeof(int));
+#endif
+        }
+    }
+
+    if (out->local.socklen
+        && bind(s, out->local.sockaddr, out->local.socklen) == -1)
+    {
+        goto failed;
+    }
+
+    if (connect(s, sa, out->peer.socklen) == -1) {
+        goto failed;
+    }
+
+    out->fd = s;
+
+    return NGX_OK;
+
+failed:
+
+    ngx_log_error(NGX_LOG_ERR, log, ngx_socket_errno,
+                  "output \"%V\": cannot set up the socket", &out->url);
+    (void) ngx_close_socket(s);
+
+    return NGX_ERROR;
+}
+
+
+static void
+ngx_srt_udp_output_claim(ngx_event_t *ev)
+{
+    ngx_srt_output_t  *out = ev->data;
+
+    if (!ngx_exiting && ngx_srt_udp_output_claimed(out) != NGX_OK) {
+        ngx_add_timer(ev, 1);
+    }
+}
+
+
+static ngx_int_t
+ngx_srt_udp_output_claimed(ngx_srt_output_t *out)
+{
+    if (ngx_srt_lease_claim(&out->stats->lease) != NGX_OK) {
+        return NGX_AGAIN;
+    }
+
+    ngx_memzero(&out->reader.rd, sizeof(srt_ring_reader_t));
+
+    /* resume where the previous owner stopped, if the ring still has it */
+    if (out->stats->pos_valid) {
+        out->reader.rd.pos = out->stats->pos;
+        out->reader.rd.started = 1;
+    }
+
+    out->last_bytes = out->stats->bytes;
+    out->owned = 1;
+
+    ngx_srt_ring_attach(&out->route->ring, &out->reader);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_srt_udp_output_send(ngx_srt_reader_t *reader)
+{
+    int                    rc;
+    size_t                 n, k, room, ndg;
+    uint64_t               first, overruns, sent, dropped, bytes;
+    ngx_int_t              lrc;
+    ngx_uint_t             i, pkts;
+    const uint8_t         *p;
+    srt_ring_t            *ring;
+    srt_ring_reader_t      rd;
+    ngx_srt_output_t      *out;
+    ngx_srt_shm_output_t  *st;
+
+    out = reader->data;
+    st = out->stats;
+    ring = &out->route->ring.shm->ring;
+
+    lrc = ngx_srt_lease_lock(&st->lease);
+
+    if (lrc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
+                      "srt route \"%V\": output \"%V\" handed over",
+                      &out->route->name, &out->url);
+        ngx_srt_udp_output_stop(out);
+        return;
+    }
+
+    if (lrc != NGX_OK) {
+        return;
+    }
+
+    overruns = reader->rd.overruns;
+    sent = dropped = bytes = 0;
+
+    for ( ;; ) {
+
+        /* gather up to a batch of datagrams, straight from the ring */
+
+        rd = reader->rd;
+        ndg = 0;
+        room = 0;
+        first = rd.pos;
+
+        while (ndg < NGX_SRT_BATCH) {
+            n = srt_ring_peek(ring, &rd, &p, NGX_SRT_BATCH * out->pkts_per_dgram);
+            if (n == 0) {
+                break;
+            }
+
+            if (!rd.started || rd.pos < first) {
+                first = rd.pos;
+            }
+
+            while (n && ndg < NGX_SRT_BATCH) {
+
+                if (room == 0) {
+                    ngx_srt_smsg[ndg].msg_hdr.msg_iov = ngx_srt_siov[ndg];
+                    ngx_srt_smsg[ndg].msg_hdr.msg_iovlen = 0;
+                    ngx_srt_smsg[ndg].msg_hdr.msg_name = NULL;
+                    ngx_srt_smsg[ndg].msg_hdr.msg_namelen = 0;
+                    ngx_srt_smsg[ndg].msg_hdr.msg_control = NULL;
+                    ngx_srt_smsg[ndg].msg_hdr.msg_controllen = 0;
+                    ngx_srt_smsg[ndg].msg_hdr.msg_flags = 0;
+                    room = out->pkts_per_dgram;
+                }
+
+                k = n < room ? n : room;
+
+                i = ngx_srt_smsg[ndg].msg_hdr.msg_iovlen++;
+                ngx_srt_siov[ndg][i].iov_base = (void *) p;
+                ngx_srt_siov[ndg][i].iov_len = k * SRT_RING_PKT;
+
+                p += k * SRT_RING_PKT;
+                n -= k;
+                room -= k;
+                rd.pos += k;
+
+                if (room == 0 || i + 1 == NGX_SRT_OUT_IOV) {
+                    ndg++;
+                    room = 0;
+                }
+            }
+        }
+
+        if (room) {
+            ndg++;      /* a short last datagram: send now, do not wait */
+        }
+
+        if (ndg == 0) {
+            reader->rd.overruns = rd.overruns;
+            reader->rd.skipped = rd.skipped;
+            reader->rd.started = rd.started;
+            reader->rd.pos = rd.pos;
+            break;
+        }
+
+        for (i = 0; i < ndg; /* void */) {
+            rc = sendmmsg(out->fd, &ngx_srt_smsg[i], ndg - i, 0);
+
+            if (rc > 0) {
+                for (k = i; k < i + (ngx_uint_t) rc; k++) {
+                    bytes += ngx_srt_smsg[k].msg_len;
+                }
+
+                sent += rc;
+                i += rc;
+                continue;
+            }
+
+            if (ngx_socket_errno == NGX_EINTR) {
+                continue;
+            }
+
+            /* buffer full, or ICMP unreachable from the receiver: drop */
+            if (ngx_socket_errno != NGX_EAGAIN) {
+                st->errors++;
+                st->last_errno = ngx_socket_errno;
+            }
+
+            dropped++;
+            i++;
+        }
+
+        if (!srt_ring_still_valid(ring, first)) {
+            rd.overruns++;
+        }
+
+        reader->rd = rd;
+
+        if (ngx_exiting) {
+            break;
+        }
+    }
+
+    pkts = bytes / SRT_RING_PKT;
+
+    st->pos = reader->rd.pos;
+    st->pos_valid = reader->rd.started;
+    st->bytes += bytes;
+    st->packets += pkts;
+    st->datagrams += sent;
+    st->drops += dropped;
+    st->overruns += reader->rd.overruns - overruns;
+
+    if (sent) {
+        st->last_data = ngx_srt_unix_msec();
+    }
+
+    ngx_srt_lease_unlock(&st->lease);
+}
+
+
+void
+ngx_srt_udp_output_stop(ngx_srt_output_t *out)
+{
+    if (!out->owned) {
+        return;
+    }
+
+    out->owned = 0;
+
+    ngx_srt_ring_detach(&out->route->ring, &out->reader);
+
+    if (out->fd != (ngx_socket_t) -1) {
+        (void) ngx_close_socket(out->fd);
+        out->fd = (ngx_socket_t) -1;
+    }
+}
+
+
+void
+ngx_srt_udp_output_tick(ngx_srt_output_t *out, ngx_msec_t elapsed)
+{
+    uint64_t  bytes;
+
+    bytes = out->stats->bytes;
+    out->stats->bitrate = (bytes - out->last_bytes) * 8 * 1000 / elapsed;
+    out->last_bytes = bytes;
+}

@@ -1,0 +1,678 @@
+/*
+ * Endpoint URL parsing: "udp://[source@]host:port[?k=v&...]" and rtp://.
+ * Plain C99 and libc only.  The input is (s, len), not NUL-terminated.
+ */
+
+
+#include <stdio.h>
+#include <string.h>
+
+#include "srt_url.h"
+
+
+/* longest piece of user input quoted back in an error message */
+#define SRT_URL_QUOTE_MAX    48
+
+#define SRT_URL_SIZE_MAX     (1 << 30)
+
+#define SRT_URL_PKT_MIN      188
+#define SRT_URL_PKT_MAX      (188 * 64)
+
+
+typedef struct {
+    const char         *data;
+    size_t              len;
+} srt_url_str_t;
+
+
+static int srt_url_error(char *err, const char *prefix, srt_url_str_t *v,
+    const char *suffix);
+static int srt_url_eq(srt_url_str_t *v, const char *lit);
+static int srt_url_host_char(unsigned char c);
+static int srt_url_check_host(srt_url_str_t *h, int allow_ipv6);
+static int srt_url_copy_addr(srt_url_str_t *v, char *dst, size_t size);
+static int srt_url_number(srt_url_str_t *v, long max, long *out);
+static int srt_url_size(srt_url_str_t *v, long *out);
+static int srt_url_add_source(srt_url_t *u, srt_url_str_t *v, char *err);
+static int srt_url_param(srt_url_t *u, srt_url_str_t *key,
+    srt_url_str_t *val, int output, char *err);
+
+
+int
+srt_url_parse(const char *s, size_t len, int output, srt_url_t *u,
+    char err[SRT_URL_ERR_LEN])
+{
+    size_t         i, at, colon, qmark, end, amp;
+    srt_url_str_t  scheme, auth, src, host, port, query, item, key, val;
+    long           n;
+    char           dummy[SRT_URL_ERR_LEN];
+
+    if (err == NULL) {
+        err = dummy;
+    }
+
+    err[0] = '\0';
+
+    memset(u, 0, sizeof(srt_url_t));
+    u->ttl = -1;
+    u->pkt_size = -1;
+    u->rcvbuf = -1;
+    u->sndbuf = -1;
+    u->rtp = -1;
+
+    if (s == NULL || len == 0) {
+        snprintf(err, SRT_URL_ERR_LEN, "empty URL");
+        return -1;
+    }
+
+    /* no spaces, controls, NULs or 8-bit bytes anywhere: keeps the rest
+     * of the parser and every error message simple */
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) s[i] <= 0x20 || (unsigned char) s[i] >= 0x7f) {
+            snprintf(err, SRT_URL_ERR_LEN,
+                     "invalid character at position %u in URL",
+                     (unsigned) i + 1);
+            return -1;
+        }
+    }
+
+    /* scheme */
+
+    for (i = 0; i + 2 < len; i++) {
+        if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/') {
+            break;
+        }
+    }
+
+    if (i + 2 >= len) {
+        snprintf(err, SRT_URL_ERR_LEN,
+                 "missing scheme, expected \"udp://\" or \"rtp://\"");
+        return -1;
+    }
+
+    scheme.data = s;
+    scheme.len = i;
+
+    if (srt_url_eq(&scheme, "udp")) {
+        u->scheme = SRT_URL_UDP;
+
+    } else if (srt_url_eq(&scheme, "rtp")) {
+        u->scheme = SRT_URL_RTP;
+        u->rtp = 1;
+
+    } else {
+        return srt_url_error(err, "unsupported scheme", &scheme,
+                             ", expected \"udp\" or \"rtp\"");
+    }
+
+    i += 3;
+
+    /* authority up to '?' */
+
+    for (qmark = i; qmark < len && s[qmark] != '?'; qmark++) {
+        /* void */
+    }
+
+    auth.data = s + i;
+    auth.len = qmark - i;
+
+    /*
+     * "SOURCE@HOST:PORT".  The '@' is looked for outside brackets only;
+     * an empty SOURCE ("@:5000", ffmpeg's "@group:port") means none.
+     */
+
+    src.data = auth.data;
+    src.len = 0;
+
+    for (at = 0; at < auth.len; at++) {
+        if (auth.data[at] == '[') {
+            while (at < auth.len && auth.data[at] != ']') {
+                at++;
+            }
+
+            if (at == auth.len) {
+                break;
+            }
+
+        } else if (auth.data[at] == '@') {
+            break;
+        }
+    }
+
+    if (at < auth.len) {
+        src.len = at;
+        auth.data += at + 1;
+        auth.len -= at + 1;
+    }
+
+    /* host and port */
+
+    if (auth.len > 0 && auth.data[0] == '[') {
+
+        for (end = 1; end < auth.len && auth.data[end] != ']'; end++) {
+            /* void */
+        }
+
+        if (end == auth.len) {
+            return srt_url_error(err, "unterminated \"[\" in", &auth, "");
+        }
+
+        host.data = auth.data + 1;
+        host.len = end - 1;
+
+        if (!srt_url_check_host(&host, 1)
+            || memchr(host.data, ':', host.len) == NULL)
+        {
+            return srt_url_error(err, "invalid IPv6 address", &host, "");
+        }
+
+        colon = end + 1;
+
+        if (colon < auth.len && auth.data[colon] != ':') {
+            return srt_url_error(err, "invalid host", &auth, "");
+        }
+
+    } else {
+        for (colon = 0; colon < auth.len && auth.data[colon] != ':'; colon++)
+        {
+            /* void */
+        }
+
+        host.data = auth.data;
+        host.len = colon;
+
+        if (colon < auth.len
+            && memchr(auth.data + colon + 1, ':', auth.len - colon - 1))
+        {
+            return srt_url_error(err, "IPv6 address", &auth,
+                                 " must be in brackets");
+        }
+
+        if (host.len > 0 && !srt_url_check_host(&host, 0)) {
+            return srt_url_error(err, "invalid host", &host, "");
+        }
+    }
+
+    if (host.len >= SRT_URL_HOST_LEN) {
+        snprintf(err, SRT_URL_ERR_LEN, "host too long (max %d characters)",
+                 SRT_URL_HOST_LEN - 1);
+        return -1;
+    }
+
+    memcpy(u->host, host.data, host.len);
+    u->host[host.len] = '\0';
+
+    if (colon >= auth.len) {
+        snprintf(err, SRT_URL_ERR_LEN, "missing port");
+        return -1;
+    }
+
+    port.data = auth.data + colon + 1;
+    port.len = auth.len - colon - 1;
+
+    if (port.len == 0) {
+        snprintf(err, SRT_URL_ERR_LEN, "missing port");
+        return -1;
+    }
+
+    if (srt_url_number(&port, 65535, &n) != 0 || n == 0) {
+        return srt_url_error(err, "invalid port", &port, "");
+    }
+
+    u->port = (uint16_t) n;
+
+    if (output && host.len == 0) {
+        snprintf(err, SRT_URL_ERR_LEN, "missing host");
+        return -1;
+    }
+
+    if (src.len > 0) {
+        if (output) {
+            snprintf(err, SRT_URL_ERR_LEN,
+                     "a source address is not allowed for outputs");
+            return -1;
+        }
+
+        if (srt_url_add_source(u, &src, err) != 0) {
+            return -1;
+        }
+    }
+
+    /* query: k=v pairs separated by '&'; empty items are skipped */
+
+    if (qmark >= len) {
+        return 0;
+    }
+
+    query.data = s + qmark + 1;
+    query.len = len - qmark - 1;
+
+    for (i = 0; i < query.len; i = amp + 1) {
+
+        for (amp = i; amp < query.len && query.data[amp] != '&'; amp++) {
+            /* void */
+        }
+
+        item.data = query.data + i;
+        item.len = amp - i;
+
+        if (item.len == 0) {
+            continue;
+        }
+
+        key.data = item.data;
+        key.len = 0;
+
+        while (key.len < item.len && item.data[key.len] != '=') {
+            key.len++;
+        }
+
+        if (key.len == item.len) {
+            return srt_url_error(err, "missing value for parameter", &key,
+                                 "");
+        }
+
+        if (key.len == 0) {
+            return srt_url_error(err, "missing parameter name in", &item,
+                                 "");
+        }
+
+        val.data = item.data + key.len + 1;
+        val.len = item.len - key.len - 1;
+
+        if (srt_url_param(u, &key, &val, output, err) != 0) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+srt_url_param(srt_url_t *u, srt_url_str_t *key, srt_url_str_t *val,
+    int output, char *err)
+{
+    long           n;
+    size_t         i, comma;
+    srt_url_str_t  item;
+
+    if (srt_url_eq(key, "localaddr")) {
+        if (srt_url_copy_addr(val, u->localaddr, sizeof(u->localaddr)) != 0) {
+            return srt_url_error(err, "invalid localaddr", val, "");
+        }
+
+        return 0;
+    }
+
+    if (srt_url_eq(key, "sources")) {
+        if (output) {
+            snprintf(err, SRT_URL_ERR_LEN,
+                     "\"sources\" is not allowed for outputs");
+            return -1;
+        }
+
+        if (val->len == 0) {
+            snprintf(err, SRT_URL_ERR_LEN, "empty \"sources\"");
+            return -1;
+        }
+
+        for (i = 0; i <= val->len; i = comma + 1) {
+
+            for (comma = i;
+                 comma < val->len && val->data[comma] != ',';
+                 comma++)
+            {
+                /* void */
+            }
+
+            item.data = val->data + i;
+            item.len = comma - i;
+
+            if (item.len == 0) {
+                return srt_url_error(err, "empty source in", val, "");
+            }
+
+            if (srt_url_add_source(u, &item, err) != 0) {
+                return -1;
+            }
+        }
+
+        return 0;
+    }
+
+    if (srt_url_eq(key, "ttl")) {
+        if (!output) {
+            snprintf(err, SRT_URL_ERR_LEN, "\"ttl\" is only valid for outputs");
+            return -1;
+        }
+
+        if (srt_url_number(val, 255, &n) != 0) {
+            return srt_url_error(err, "invalid ttl", val,
+                                 ", must be 0..255");
+        }
+
+        u->ttl = (int) n;
+        return 0;
+    }
+
+    if (srt_url_eq(key, "pkt_size")) {
+        if (!output) {
+            snprintf(err, SRT_URL_ERR_LEN,
+                     "\"pkt_size\" is only valid for outputs");
+            return -1;
+        }
+
+        if (srt_url_number(val, SRT_URL_SIZE_MAX, &n) != 0) {
+            return srt_url_error(err, "invalid pkt_size", val, "");
+        }
+
+        if (n % 188 != 0 || n < SRT_URL_PKT_MIN || n > SRT_URL_PKT_MAX) {
+            snprintf(err, SRT_URL_ERR_LEN,
+                     "pkt_size must be a multiple of 188 between %d and %d",
+                     SRT_URL_PKT_MIN, SRT_URL_PKT_MAX);
+            return -1;
+        }
+
+        u->pkt_size = (int) n;
+        return 0;
+    }
+
+    if (srt_url_eq(key, "rcvbuf") || srt_url_eq(key, "buffer_size")) {
+        if (output) {
+            return srt_url_error(err, "", key,
+                                 " is not allowed for outputs");
+        }
+
+        if (srt_url_size(val, &n) != 0) {
+            return srt_url_error(err, "invalid rcvbuf", val,
+                                 ", must be 1..1G bytes (k, m allowed)");
+        }
+
+        u->rcvbuf = (int) n;
+        return 0;
+    }
+
+    if (srt_url_eq(key, "sndbuf")) {
+        if (srt_url_size(val, &n) != 0) {
+            return srt_url_error(err, "invalid sndbuf", val,
+                                 ", must be 1..1G bytes (k, m allowed)");
+        }
+
+        u->sndbuf = (int) n;
+        return 0;
+    }
+
+    if (srt_url_eq(key, "rtp")) {
+        if (srt_url_eq(val, "auto")) {
+            n = -1;
+
+        } else if (srt_url_eq(val, "1") || srt_url_eq(val, "on")) {
+            n = 1;
+
+        } else if (srt_url_eq(val, "0") || srt_url_eq(val, "off")) {
+            n = 0;
+
+        } else {
+            return srt_url_error(err, "invalid rtp", val,
+                                 ", must be auto, on or off");
+        }
+
+        /* rtp:// means the header is there; saying otherwise is a typo */
+        if (u->scheme == SRT_URL_RTP && n != 1) {
+            return srt_url_error(err, "rtp", val,
+                                 " contradicts the rtp:// scheme");
+        }
+
+        u->rtp = (int) n;
+        return 0;
+    }
+
+    return srt_url_error(err, "unknown parameter", key, "");
+}
+
+
+/*
+ * Formats 'PREFIX "INPUT"SUFFIX' (or '"INPUT"SUFFIX' for an empty prefix)
+ * with literal formats only; long input is cut so the message always fits.
+ */
+
+static int
+srt_url_error(char *err, const char *prefix, srt_url_str_t *v,
+    const char *suffix)
+{
+    int  n;
+
+    n = v->len > SRT_URL_QUOTE_MAX ? SRT_URL_QUOTE_MAX : (int) v->len;
+
+    if (prefix[0] != '\0') {
+        snprintf(err, SRT_URL_ERR_LEN, "%s \"%.*s\"%s", prefix, n, v->data,
+                 suffix);
+
+    } else {
+        snprintf(err, SRT_URL_ERR_LEN, "\"%.*s\"%s", n, v->data, suffix);
+    }
+
+    return -1;
+}
+
+
+/* case-insensitive comparison with a lowercase literal */
+
+static int
+srt_url_eq(srt_url_str_t *v, const char *lit)
+{
+    size_t  i;
+    char    c;
+
+    for (i = 0; i < v->len; i++) {
+        if (lit[i] == '\0') {
+            return 0;
+        }
+
+        c = v->data[i];
+
+        if (c >= 'A' && c <= 'Z') {
+            c = (char) (c - 'A' + 'a');
+        }
+
+        if (c != lit[i]) {
+            return 0;
+        }
+    }
+
+    return lit[i] == '\0';
+}
+
+
+static int
+srt_url_host_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+}
+
+
+/*
+ * Syntax only: names and IPv4 literals are letters, digits, '.', '-', '_';
+ * IPv6 literals (without brackets) are hex digits, ':' and '.', with an
+ * optional "%zone".  Resolution is the glue's job.
+ */
+
+static int
+srt_url_check_host(srt_url_str_t *h, int allow_ipv6)
+{
+    size_t         i;
+    unsigned char  c;
+    unsigned       zone;
+
+    if (h->len == 0) {
+        return 0;
+    }
+
+    zone = 0;
+
+    for (i = 0; i < h->len; i++) {
+        c = (unsigned char) h->data[i];
+
+        if (zone) {
+            if (!srt_url_host_char(c)) {
+                return 0;
+            }
+
+            continue;
+        }
+
+        if (!allow_ipv6) {
+            if (!srt_url_host_char(c)) {
+                return 0;
+            }
+
+            continue;
+        }
+
+        if (c == '%' && i > 0 && i + 1 < h->len) {
+            zone = 1;
+            continue;
+        }
+
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
+              || (c >= 'A' && c <= 'F') || c == ':' || c == '.'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* an address (name, IPv4, bare or bracketed IPv6) into a fixed buffer */
+
+static int
+srt_url_copy_addr(srt_url_str_t *v, char *dst, size_t size)
+{
+    srt_url_str_t  a;
+
+    a = *v;
+
+    if (a.len >= 2 && a.data[0] == '[' && a.data[a.len - 1] == ']') {
+        a.data++;
+        a.len -= 2;
+    }
+
+    if (a.len == 0 || a.len >= size) {
+        return -1;
+    }
+
+    if (memchr(a.data, ':', a.len)) {
+        if (!srt_url_check_host(&a, 1)) {
+            return -1;
+        }
+
+    } else if (!srt_url_check_host(&a, 0)) {
+        return -1;
+    }
+
+    memcpy(dst, a.data, a.len);
+    dst[a.len] = '\0';
+
+    return 0;
+}
+
+
+static int
+srt_url_add_source(srt_url_t *u, srt_url_str_t *v, char *err)
+{
+    if (u->nsources >= SRT_URL_MAX_SOURCES) {
+        snprintf(err, SRT_URL_ERR_LEN, "too many sources (max %d)",
+                 SRT_URL_MAX_SOURCES);
+        return -1;
+    }
+
+    if (v->len >= sizeof(u->sources[0])) {
+        return srt_url_error(err, "source", v, " is too long");
+    }
+
+    if (srt_url_copy_addr(v, u->sources[u->nsources], sizeof(u->sources[0]))
+        != 0)
+    {
+        return srt_url_error(err, "invalid source", v, "");
+    }
+
+    u->nsources++;
+
+    return 0;
+}
+
+
+/* decimal digits only, no sign; fails above max without overflowing */
+
+static int
+srt_url_number(srt_url_str_t *v, long max, long *out)
+{
+    size_t  i;
+    long    n;
+
+    if (v->len == 0) {
+        return -1;
+    }
+
+    n = 0;
+
+    for (i = 0; i < v->len; i++) {
+        if (v->data[i] < '0' || v->data[i] > '9') {
+            return -1;
+        }
+
+        n = n * 10 + (v->data[i] - '0');
+
+        if (n > max) {
+            return -1;
+        }
+    }
+
+    *out = n;
+
+    return 0;
+}
+
+
+/* bytes, or k/K (KiB) and m/M (MiB) suffixes; 1 .. 2^30 */
+
+static int
+srt_url_size(srt_url_str_t *v, long *out)
+{
+    long           n, scale;
+    srt_url_str_t  num;
+
+    if (v->len == 0) {
+        return -1;
+    }
+
+    num = *v;
+    scale = 1;
+
+    switch (v->data[v->len - 1]) {
+    case 'k':
+    case 'K':
+        scale = 1024;
+        num.len--;
+        break;
+
+    case 'm':
+    case 'M':
+        scale = 1024 * 1024;
+        num.len--;
+        break;
+    }
+
+    if (srt_url_number(&num, SRT_URL_SIZE_MAX / scale, &n) != 0 || n == 0) {
+        return -1;
+    }
+
+    *out = n * scale;
+
+    return 0;
+}

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -297,6 +298,62 @@ pids_cpu(int *missing)
     return total;
 }
 
+/* sum of sum_exec_runtime (ns) over every thread of the PIDs */
+static uint64_t
+pids_runtime_ns(void)
+{
+    uint64_t total = 0;
+    char     path[300], buf[256];
+    for (int i = 0; i < npids; i++) {
+        snprintf(path, sizeof(path), "/proc/%d/task", pids[i]);
+        DIR *d = opendir(path);
+        if (d == NULL) {
+            continue;
+        }
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            if (de->d_name[0] < '0' || de->d_name[0] > '9') {
+                continue;
+            }
+            snprintf(path, sizeof(path), "/proc/%d/task/%.20s/schedstat",
+                     pids[i], de->d_name);
+            int fd = open(path, O_RDONLY);
+            if (fd < 0) {
+                continue;
+            }
+            ssize_t n = read(fd, buf, sizeof(buf) - 1);
+            close(fd);
+            if (n > 0) {
+                buf[n] = '\0';
+                total += strtoull(buf, NULL, 10);
+            }
+        }
+        closedir(d);
+    }
+    return total;
+}
+
+/* host-wide CPU time from /proc/stat, in clock ticks: busy, softirq, steal */
+static void
+host_cpu(uint64_t *busy, uint64_t *softirq, uint64_t *steal)
+{
+    unsigned long long v[10] = { 0 };
+    FILE *f = fopen("/proc/stat", "r");
+    *busy = *softirq = *steal = 0;
+    if (f == NULL) {
+        return;
+    }
+    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+               &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8)
+    {
+        /* user nice system idle iowait irq softirq steal */
+        *busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+        *softirq = v[6];
+        *steal = v[7];
+    }
+    fclose(f);
+}
+
 static double
 self_cpu(void)
 {
@@ -441,7 +498,8 @@ main(int argc, char **argv)
     uint64_t t0 = now_ns();
     uint64_t t_measure = t0 + (uint64_t) (warmup * 1e9);
     uint64_t t_end = t_measure + (uint64_t) (seconds * 1e9);
-    uint64_t cpu0 = 0, cpu1 = 0, wall0 = 0, wall1 = 0;
+    uint64_t cpu0 = 0, cpu1 = 0, wall0 = 0, wall1 = 0, rt0 = 0, rt1 = 0;
+    uint64_t hb0 = 0, hs0 = 0, hst0 = 0, hb1 = 0, hs1 = 0, hst1 = 0;
     int      missing0 = 0, missing1 = 0;
     double   self0 = 0, self1 = 0;
     long     tck = sysconf(_SC_CLK_TCK);
@@ -453,7 +511,9 @@ main(int argc, char **argv)
             if (pidfile) {
                 load_pids(pidfile);
                 cpu0 = pids_cpu(&missing0);
+                rt0 = pids_runtime_ns();
             }
+            host_cpu(&hb0, &hs0, &hst0);
             self0 = self_cpu();
             wall0 = now_ns();
             measuring = 1;
@@ -594,7 +654,9 @@ main(int argc, char **argv)
     self1 = self_cpu();
     if (pidfile && measuring) {
         cpu1 = pids_cpu(&missing1);
+        rt1 = pids_runtime_ns();
     }
+    host_cpu(&hb1, &hs1, &hst1);
 
     double   win = measuring ? (double) (wall1 - wall0) * 1e-9 : 0;
     uint64_t bytes = 0, pkts_sum = 0, pkts_min = UINT64_MAX, pkts_max = 0;
@@ -627,7 +689,9 @@ main(int argc, char **argv)
            "\"stamps\":%llu,\"lat_us\":{\"p50\":%.1f,\"p90\":%.1f,"
            "\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f,\"mean\":%.1f},"
            "\"lat_negative\":%llu,\"cc_errors\":%llu,\"seq_gaps\":%llu,"
-           "\"sync_losses\":%llu,\"recv_cpu_s\":%.3f",
+           "\"sync_losses\":%llu,\"recv_cpu_s\":%.3f,"
+           "\"host_busy_s\":%.3f,\"host_softirq_s\":%.3f,"
+           "\"host_steal_s\":%.3f",
            http ? "http" : "udp", k, streaming, closed, win,
            (unsigned long long) bytes,
            win > 0 ? (double) bytes * 8 / win / 1e6 : 0,
@@ -640,10 +704,15 @@ main(int argc, char **argv)
            lat_n ? (double) lat_sum_ns / (double) lat_n / 1000 : -1,
            (unsigned long long) lat_negative, (unsigned long long) ccerr,
            (unsigned long long) gaps, (unsigned long long) syncl,
-           self1 - self0);
+           self1 - self0,
+           measuring && tck > 0 ? (double) (hb1 - hb0) / (double) tck : 0,
+           measuring && tck > 0 ? (double) (hs1 - hs0) / (double) tck : 0,
+           measuring && tck > 0 ? (double) (hst1 - hst0) / (double) tck : 0);
     if (pidfile) {
-        printf(",\"sut_pids\":%d,\"sut_pids_missing\":%d,\"sut_cpu_s\":%.3f",
+        printf(",\"sut_pids\":%d,\"sut_pids_missing\":%d,"
+               "\"sut_cpu_s\":%.4f,\"sut_cpu_ticks_s\":%.3f",
                npids, missing1 > missing0 ? missing1 : missing0,
+               (double) (rt1 - rt0) * 1e-9,
                tck > 0 ? (double) (cpu1 - cpu0) / (double) tck : 0);
     }
     printf("}\n");

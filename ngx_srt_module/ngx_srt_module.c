@@ -164,7 +164,10 @@ ngx_srt_init_conf(ngx_cycle_t *cycle, void *conf)
         if (rt->input) {
             rt->input->worker = ngx_srt_owner(&rt->name, "input",
                                               &rt->input->url, mcf->workers);
-            rt->input->listening->worker = rt->input->worker;
+
+            /* cycle->listening may have moved since the input was parsed */
+            rt->input->listening = (ngx_listening_t *) cycle->listening.elts
+                                   + rt->input->listening_index;
         }
 
         out = rt->outputs.elts;
@@ -648,10 +651,15 @@ ngx_srt_init_process(ngx_cycle_t *cycle)
     for (i = 0; i < mcf->routes.nelts; i++) {
         rt = rtp[i];
 
-        if (rt->input->worker == ngx_worker
-            && ngx_srt_udp_input_start(cycle, rt->input) != NGX_OK)
-        {
-            return NGX_ERROR;
+
+
+        if (rt->input->worker == ngx_worker) {
+            if (ngx_srt_udp_input_start(cycle, rt->input) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+        } else {
+            ngx_srt_udp_input_release(rt->input);
         }
 
         if (rt->worker == ngx_worker

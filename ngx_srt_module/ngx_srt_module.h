@@ -137,7 +137,8 @@ typedef struct {
     ngx_uint_t                multicast;
     ngx_uint_t                worker;        /* owner worker index */
     ngx_uint_t                index;
-    ngx_listening_t          *listening;
+    ngx_listening_t          *listening;     /* resolved in init_conf */
+    ngx_uint_t                listening_index;
     ngx_srt_route_t          *route;
     ngx_srt_shm_input_t      *stats;
     ngx_srt_ring_t            ring;
@@ -242,6 +243,7 @@ ngx_int_t ngx_srt_udp_input_conf(ngx_conf_t *cf, ngx_srt_input_t *in);
 ngx_int_t ngx_srt_udp_input_init_master(ngx_cycle_t *cycle,
     ngx_srt_input_t *in);
 ngx_int_t ngx_srt_udp_input_start(ngx_cycle_t *cycle, ngx_srt_input_t *in);
+void ngx_srt_udp_input_release(ngx_srt_input_t *in);
 void ngx_srt_udp_input_tick(ngx_srt_input_t *in, ngx_msec_t elapsed);
 
 /* ngx_srt_selector.c */

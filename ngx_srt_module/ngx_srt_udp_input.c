@@ -2,10 +2,13 @@
  * UDP and RTP inputs.
  *
  * The socket is an ngx_listening_t of type SOCK_DGRAM: the master opens and
- * binds it, reloads inherit it (datagrams wait in the kernel buffer while
- * workers change), and marking it reuseport with worker = owner makes the
- * event module arm it in the owning worker only.  We then replace the read
- * handler with our own batched reader.
+ * binds it, and reloads inherit it, so datagrams wait in the kernel buffer
+ * while workers change.  The event module arms it in every worker; at
+ * init_process the owner swaps in our batched reader and the others disarm
+ * and release it.  (It is not marked reuseport: the event module would
+ * clone it into one socket per worker and the kernel would split the
+ * stream between them.)  Reading happens under the input ring's lease, so
+ * during a reload the old and the new owner never both read.
  */
 
 #include <ngx_config.h>
@@ -113,9 +116,9 @@ ngx_srt_udp_input_conf(ngx_conf_t *cf, ngx_srt_input_t *in)
     ls->log.data = &ls->addr_text;
     ls->log.handler = ngx_accept_log_error;
     ls->rcvbuf = in->parsed.rcvbuf > 0 ? in->parsed.rcvbuf : NGX_SRT_RCVBUF;
-    ls->reuseport = 1;      /* armed in the owner worker only */
 
-    in->listening = ls;
+    /* an index: later listen directives may reallocate the array */
+    in->listening_index = cf->cycle->listening.nelts - 1;
 
     return NGX_OK;
 }
@@ -125,7 +128,6 @@ static void
 ngx_srt_udp_input_unexpected(ngx_connection_t *c)
 {
     ngx_log_error(NGX_LOG_ALERT, c->log, 0, "unexpected srt input handler");
-    ngx_close_connection(c);
 }
 
 
@@ -278,6 +280,28 @@ ngx_srt_udp_input_start(ngx_cycle_t *cycle, ngx_srt_input_t *in)
     }
 
     return NGX_OK;
+}
+
+
+/* a worker that does not own the input lets go of the shared socket */
+
+void
+ngx_srt_udp_input_release(ngx_srt_input_t *in)
+{
+    ngx_connection_t  *c;
+
+    c = in->listening->connection;
+
+    if (c == NULL) {
+        return;
+    }
+
+    if (c->read->active) {
+        (void) ngx_del_event(c->read, NGX_READ_EVENT, 0);
+    }
+
+    ngx_free_connection(c);
+    in->listening->connection = NULL;
 }
 
 

@@ -251,10 +251,11 @@ static void
 ngx_srt_udp_output_send(ngx_srt_reader_t *reader)
 {
     int                    rc;
-    size_t                 n, k, room, ndg;
+    size_t                 n, k, room, ndg, retried;
+    ngx_err_t              err;
     uint64_t               first, overruns, sent, dropped, bytes;
     ngx_int_t              lrc;
-    ngx_uint_t             i, pkts;
+    ngx_uint_t             i, pkts, got;
     const uint8_t         *p;
     srt_ring_t            *ring;
     srt_ring_reader_t      rd;
@@ -289,7 +290,8 @@ ngx_srt_udp_output_send(ngx_srt_reader_t *reader)
         rd = reader->rd;
         ndg = 0;
         room = 0;
-        first = rd.pos;
+        first = 0;
+        got = 0;
 
         while (ndg < NGX_SRT_BATCH) {
             n = srt_ring_peek(ring, &rd, &p, NGX_SRT_BATCH * out->pkts_per_dgram);
@@ -297,8 +299,9 @@ ngx_srt_udp_output_send(ngx_srt_reader_t *reader)
                 break;
             }
 
-            if (!rd.started || rd.pos < first) {
-                first = rd.pos;
+            if (!got) {
+                first = rd.pos;     /* after any overrun jump in peek */
+                got = 1;
             }
 
             while (n && ndg < NGX_SRT_BATCH) {
@@ -337,12 +340,11 @@ ngx_srt_udp_output_send(ngx_srt_reader_t *reader)
         }
 
         if (ndg == 0) {
-            reader->rd.overruns = rd.overruns;
-            reader->rd.skipped = rd.skipped;
-            reader->rd.started = rd.started;
-            reader->rd.pos = rd.pos;
+            reader->rd = rd;
             break;
         }
+
+        retried = 0;
 
         for (i = 0; i < ndg; /* void */) {
             rc = sendmmsg(out->fd, &ngx_srt_smsg[i], ndg - i, 0);
@@ -357,14 +359,26 @@ ngx_srt_udp_output_send(ngx_srt_reader_t *reader)
                 continue;
             }
 
-            if (ngx_socket_errno == NGX_EINTR) {
+            err = ngx_socket_errno;
+
+            if (err == NGX_EINTR) {
                 continue;
             }
 
-            /* buffer full, or ICMP unreachable from the receiver: drop */
-            if (ngx_socket_errno != NGX_EAGAIN) {
+            if (err != NGX_EAGAIN) {
                 st->errors++;
-                st->last_errno = ngx_socket_errno;
+                st->last_errno = err;
+            }
+
+            /*
+             * ECONNREFUSED reports an ICMP error caused by an earlier
+             * datagram (no receiver yet): this one was not sent, try it once
+             * more.  A full buffer or any other error drops it.
+             */
+
+            if (err == NGX_ECONNREFUSED && retried != i + 1) {
+                retried = i + 1;
+                continue;
             }
 
             dropped++;

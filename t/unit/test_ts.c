@@ -919,7 +919,7 @@ test_pmt_two_packets(void **state)
 {
     srt_ts_analyzer_t  a;
     uint8_t            sec[SRT_TS_SECTION_MAX], pkt[TS], pat[TS];
-    size_t             len, first;
+    size_t             len, first, off;
 
     (void) state;
 
@@ -952,7 +952,8 @@ test_pmt_two_packets(void **state)
 
     /*
      * The next version ends in a PUSI packet: pointer_field covers the
-     * tail, and a new section (version 2) starts after it.
+     * tail, and a new section (version 2) starts after it and continues
+     * in the packet after.
      */
 
     len = mk_pmt(sec, 1, AUDIO_PID, 250, av_es + 1, 1);
@@ -964,24 +965,33 @@ test_pmt_two_packets(void **state)
     mkpkt(pkt, PMT_PID, 1, 1, 3);
     pkt[4] = (uint8_t) (len - first);
     memcpy(pkt + 5, sec + first, len - first);
-    len = mk_pmt(sec, 2, VIDEO_PID, 0, av_es, 2);
-    memcpy(pkt + 5 + pkt[4], sec, len);
+    off = 5 + (len - first);
+
+    len = mk_pmt(sec, 2, VIDEO_PID, 200, av_es, 2);
+    memcpy(pkt + off, sec, TS - off);
     assert_int_equal(analyze(&a, pkt), SRT_TS_F_PMT | SRT_TS_F_PUSI
                                        | SRT_TS_F_PSI_CHANGE);
 
-    /* both sections were parsed: version 1, then version 2 */
+    /* version 1 (audio only) was completed by the pointed bytes */
+    assert_int_equal(a.pmt_version, 1);
+    assert_int_equal(a.video_pid, 0);
+    assert_int_equal(a.pcr_pid, AUDIO_PID);
+
+    mkpkt(pkt, PMT_PID, 0, 1, 4);
+    memcpy(pkt + 4, sec + (TS - off), len - (TS - off));
+    assert_int_equal(analyze(&a, pkt), SRT_TS_F_PSI_CHANGE);
     assert_int_equal(a.pmt_version, 2);
     assert_int_equal(a.video_pid, VIDEO_PID);
     assert_int_equal(a.psi_errors, 0);
 
     /* a CC error in the middle of a section drops it */
     len = mk_pmt(sec, 3, VIDEO_PID, 250, av_es + 1, 1);
-    mkpkt(pkt, PMT_PID, 1, 1, 4);
+    mkpkt(pkt, PMT_PID, 1, 1, 5);
     pkt[4] = 0;
     memcpy(pkt + 5, sec, first);
     assert_int_equal(analyze(&a, pkt), SRT_TS_F_PMT | SRT_TS_F_PUSI);
 
-    mkpkt(pkt, PMT_PID, 0, 1, 6);
+    mkpkt(pkt, PMT_PID, 0, 1, 7);
     memcpy(pkt + 4, sec + first, len - first);
     assert_int_equal(analyze(&a, pkt), SRT_TS_F_CC_ERROR);
     assert_int_equal(a.pmt_version, 2);

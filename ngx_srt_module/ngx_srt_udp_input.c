@@ -346,6 +346,7 @@ ngx_srt_udp_input_claimed(ngx_srt_input_t *in)
     in->sync.garbage_bytes = st->garbage_bytes;
     in->sync.truncated = st->truncated;
     in->sync.rtp_datagrams = st->rtp_datagrams;
+    in->sync.in_sync = 1;       /* garbage first after a takeover is a loss */
     in->analyzer->cc_errors = st->cc_errors;
     in->last_bytes = st->bytes;
     in->owned = 1;

@@ -16,7 +16,7 @@
 #define SRT_TS_RTP_MIN_HEADER    12
 #define SRT_TS_RTP_PT_MP2T       33
 
-/* section header (3) + the shortest long-form section body (5 + CRC 4) */
+/* section_length bounds: 5 header bytes + CRC at least, 1021 at most */
 #define SRT_TS_SECTION_MIN_LEN   9
 #define SRT_TS_SECTION_MAX_LEN   1021
 

@@ -30,7 +30,7 @@ typedef struct {
     uint64_t            packets;        /* TS packets accepted */
     uint64_t            sync_losses;    /* episodes of lost sync */
     uint64_t            garbage_bytes;  /* bytes skipped while resyncing */
-    uint64_t            truncated;      /* datagrams ending in a partial packet */
+    uint64_t            truncated;      /* datagrams ending in a part packet */
     uint64_t            rtp_datagrams;  /* datagrams with an RTP header */
     unsigned            in_sync:1;
 } srt_ts_sync_t;

@@ -1,0 +1,453 @@
+#!/usr/bin/env bash
+# Fan-out benchmark: one 10 Mbit/s MPEG-TS input fanned out to N outputs.
+#
+#   bench/run.sh                        # everything, defaults below
+#   BENCH_NS="1 10" BENCH_SECONDS=5 bench/run.sh
+#
+# Systems under test (SUT), each fed by the same tsgen stream:
+#   gateway  nginx + ngx_srt_module (udp outputs / srt_ts HTTP clients)
+#   floor    bench/floor.c: recvmmsg + sendmmsg / writev, nothing else
+#   ffmpeg   one `ffmpeg -c copy` relay per output (udp only); a floor
+#            process fans the input out to the relays' input ports and is
+#            NOT counted in the ffmpeg CPU
+#   direct   tsgen -> tsrecv without any SUT (N=1, udp): the latency of the
+#            measurement itself
+#
+# Environment:
+#   BENCH_NS="1 10 100 500"     output counts
+#   BENCH_SECONDS=10            measurement window per case
+#   BENCH_WARMUP=3              seconds before the window (gateway, floor)
+#   BENCH_FFMPEG_WARMUP=10      same for ffmpeg (stream probing, catch-up)
+#   BENCH_FFMPEG_MAX=100        largest N run with ffmpeg relays
+#   BENCH_SYSTEMS="direct gateway floor ffmpeg"
+#   BENCH_MODES="udp http"
+#   BENCH_BITRATE=10000000      input bitrate, bit/s
+#   BENCH_PORT_BASE=20000       ports used: BASE (input), BASE+80 (HTTP),
+#                               BASE+1000.. (outputs), BASE+3000.. (ffmpeg in)
+#   BENCH_MODULE=$REPO/build/modules/ngx_srt_module.so
+#   NGINX=nginx
+#
+# Results: bench/out/results.json (+ raw JSON lines in bench/out/raw/), and
+# a markdown table on stdout.  Only 127.0.0.1 is used.
+
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$HERE")
+OUT=$HERE/out
+BIN=$OUT/bin
+RAW=$OUT/raw
+RUN=$OUT/run
+
+read -r -a NS <<< "${BENCH_NS:-1 10 100 500}"
+DUR=${BENCH_SECONDS:-10}
+WARMUP=${BENCH_WARMUP:-3}
+FF_WARMUP=${BENCH_FFMPEG_WARMUP:-10}
+FF_MAX=${BENCH_FFMPEG_MAX:-100}
+SYSTEMS=${BENCH_SYSTEMS:-direct gateway floor ffmpeg}
+MODES=${BENCH_MODES:-udp http}
+BITRATE=${BENCH_BITRATE:-10000000}
+PORT_BASE=${BENCH_PORT_BASE:-20000}
+MODULE_SRC=${BENCH_MODULE:-$REPO/build/modules/ngx_srt_module.so}
+NGINX=${NGINX:-nginx}
+
+IN_PORT=$PORT_BASE
+HTTP_PORT=$((PORT_BASE + 80))
+OUT_BASE=$((PORT_BASE + 1000))
+FF_IN_BASE=$((PORT_BASE + 3000))
+
+log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+for tool in jq ss; do
+    command -v "$tool" >/dev/null || die "$tool is required"
+done
+
+maxn=0
+for n in "${NS[@]}"; do
+    [[ $n =~ ^[0-9]+$ && $n -ge 1 && $n -le 1000 ]] || die "bad N: $n"
+    ((n > maxn)) && maxn=$n
+done
+((maxn <= 2000)) || die "N too large for the port plan"
+
+# ---- process bookkeeping: everything we start is killed on exit ----------
+
+PIDS=()             # plain children (floor, ffmpeg, tsgen, tsrecv)
+NGINX_MASTER=""
+
+kill_pids() {       # kill_pids PID...: TERM, up to 2 s grace, then KILL
+    local p alive i
+    (($# == 0)) && return 0
+    kill -TERM "$@" 2>/dev/null
+    for ((i = 0; i < 20; i++)); do
+        alive=0
+        for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+        ((alive)) || break
+        sleep 0.1
+    done
+    for p in "$@"; do kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null; done
+    for p in "$@"; do wait "$p" 2>/dev/null; done
+    return 0
+}
+
+nginx_stop() {
+    [[ -n $NGINX_MASTER ]] || return 0
+    local workers i
+    workers=$(pgrep -P "$NGINX_MASTER" 2>/dev/null | tr '\n' ' ')
+    kill -QUIT "$NGINX_MASTER" 2>/dev/null
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$NGINX_MASTER" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$NGINX_MASTER" 2>/dev/null; then
+        log "nginx did not quit in 5 s, killing"
+        kill -KILL "$NGINX_MASTER" 2>/dev/null
+    fi
+    # workers of a killed master are not reaped by it
+    for p in $workers; do kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null; done
+    wait "$NGINX_MASTER" 2>/dev/null
+    NGINX_MASTER=""
+}
+
+cleanup() {
+    trap - EXIT INT TERM
+    nginx_stop
+    kill_pids "${PIDS[@]}"
+    PIDS=()
+}
+trap cleanup EXIT
+trap 'log interrupted; exit 130' INT TERM
+
+# ---- build ------------------------------------------------------------------
+
+mkdir -p "$OUT" "$RAW" "$RUN"
+make -s -C "$HERE" OUT="$BIN" >&2 || die "build failed"
+
+# ---- port check ---------------------------------------------------------------
+
+used_ports=$(ss -Hlun 2>/dev/null | awk '{print $4}'; ss -Hltn 2>/dev/null | awk '{print $4}')
+port_busy() {   # port_busy FROM TO: is any port in [FROM,TO] bound?
+    awk -v a="$1" -v b="$2" '{ n = split($0, x, ":"); p = x[n] + 0;
+        if (p >= a && p <= b) { print p; exit } }' <<< "$used_ports"
+}
+for range in "$IN_PORT $HTTP_PORT" "$OUT_BASE $((OUT_BASE + maxn - 1))" \
+             "$FF_IN_BASE $((FF_IN_BASE + FF_MAX - 1))"; do
+    # shellcheck disable=SC2086
+    busy=$(port_busy $range)
+    [[ -z $busy ]] || die "port $busy is in use; set BENCH_PORT_BASE"
+done
+
+# ---- helpers --------------------------------------------------------------------
+
+# host CPU busy % over 0.5 s (other load on the machine)
+bg_busy_pct() {
+    local a b
+    a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+    sleep 0.5
+    b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+    awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        t = y[2] - x[2]; printf "%.0f", t > 0 ? 100 * n * (y[1] - x[1]) / t : 0 }'
+}
+
+wait_udp_bound() {  # wait_udp_bound PORT SECONDS
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do
+        ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+wait_tcp_listen() {
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do
+        ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+GATEWAY_OK=""       # "" unknown, 1 usable, 0 not usable
+GATEWAY_WHY=""
+MODULE=""
+
+gateway_prepare() {
+    if [[ ! -f $MODULE_SRC ]]; then
+        GATEWAY_OK=0
+        GATEWAY_WHY="$MODULE_SRC not found (build it with make)"
+        return
+    fi
+    # snapshot: the module may be rebuilt while we run
+    mkdir -p "$RUN/modules"
+    cp "$MODULE_SRC" "$RUN/modules/ngx_srt_module.so"
+    MODULE=$RUN/modules/ngx_srt_module.so
+    GATEWAY_OK=1
+}
+
+# gateway_conf PREFIX MODE N
+gateway_conf() {
+    local prefix=$1 mode=$2 n=$3 i
+    mkdir -p "$prefix/logs"
+    {
+        [[ $(id -u) == 0 ]] && echo "user root;"
+        echo "worker_processes 2;"
+        echo "error_log logs/error.log info;"
+        echo "pid logs/nginx.pid;"
+        echo "load_module $MODULE;"
+        echo "events { worker_connections 4096; }"
+        echo "srt {"
+        echo "    route bench {"
+        echo "        input udp://127.0.0.1:$IN_PORT;"
+        if [[ $mode == udp ]]; then
+            for ((i = 0; i < n; i++)); do
+                echo "        output udp://127.0.0.1:$((OUT_BASE + i));"
+            done
+        fi
+        echo "    }"
+        echo "}"
+        echo "http {"
+        echo "    access_log off;"
+        echo "    server { listen 127.0.0.1:$HTTP_PORT reuseport; location /live/ { srt_ts; } }"
+        echo "}"
+    } > "$prefix/nginx.conf"
+}
+
+# gateway_start MODE N PIDFILE: returns 1 (and sets GATEWAY_WHY) on failure
+gateway_start() {
+    local mode=$1 n=$2 pidfile=$3 prefix="$RUN/nginx-$1-$2" i
+    rm -rf "$prefix"
+    gateway_conf "$prefix" "$mode" "$n"
+    if ! "$NGINX" -t -q -p "$prefix" -c "$prefix/nginx.conf" \
+            -g 'daemon off; master_process on;' > "$prefix/test.log" 2>&1; then
+        GATEWAY_WHY="nginx -t failed: $(tail -3 "$prefix/test.log" | tr '\n' ' ')"
+        return 1
+    fi
+    "$NGINX" -p "$prefix" -c "$prefix/nginx.conf" \
+        -g 'daemon off; master_process on;' > "$prefix/stderr.log" 2>&1 &
+    NGINX_MASTER=$!
+    if ! wait_udp_bound "$IN_PORT" 5 || ! wait_tcp_listen "$HTTP_PORT" 5 \
+       || ! kill -0 "$NGINX_MASTER" 2>/dev/null; then
+        GATEWAY_WHY="nginx did not start: $(tail -3 "$prefix/logs/error.log" "$prefix/stderr.log" 2>/dev/null | tr '\n' ' ')"
+        nginx_stop
+        return 1
+    fi
+    # wait for both workers
+    for ((i = 0; i < 50; i++)); do
+        (($(pgrep -P "$NGINX_MASTER" | wc -l) >= 2)) && break
+        sleep 0.1
+    done
+    { echo "$NGINX_MASTER"; pgrep -P "$NGINX_MASTER"; } > "$pidfile"
+    return 0
+}
+
+RESULTS=$RAW/cases.jsonl
+: > "$RESULTS"
+
+# run_case SYSTEM MODE N
+run_case() {
+    local sys=$1 mode=$2 n=$3 tag="$1-$2-$3" warm=$WARMUP
+    local pidfile="$RUN/$tag.pids" recv_json="$RAW/$tag.tsrecv.json"
+    local gen_json="$RAW/$tag.tsgen.json" sut_json="$RAW/$tag.sut.json"
+    local gen_port=$IN_PORT note="" started=() fan="" bg i p
+    rm -f "$pidfile" "$recv_json" "$gen_json" "$sut_json"
+    : > "$pidfile"
+
+    bg=$(bg_busy_pct)
+    log "case $tag (host busy before start: ${bg}% of one core)"
+
+    case $sys in
+    direct)
+        gen_port=$OUT_BASE
+        ;;
+    floor)
+        if [[ $mode == udp ]]; then
+            "$BIN/floor" -i "$IN_PORT" -u "$OUT_BASE" -n "$n" -t 600 > "$sut_json" &
+        else
+            "$BIN/floor" -i "$IN_PORT" -l "$HTTP_PORT" -t 600 > "$sut_json" &
+        fi
+        p=$!; PIDS+=("$p"); started+=("$p"); echo "$p" > "$pidfile"
+        wait_udp_bound "$IN_PORT" 5 || { note="floor did not start"; }
+        ;;
+    gateway)
+        if ! gateway_start "$mode" "$n" "$pidfile"; then
+            log "gateway: $GATEWAY_WHY"
+            jq -nc --arg s "$sys" --arg m "$mode" --argjson n "$n" \
+                --arg why "$GATEWAY_WHY" \
+                '{system:$s, mode:$m, n:$n, skipped:$why}' >> "$RESULTS"
+            return
+        fi
+        ;;
+    ffmpeg)
+        warm=$FF_WARMUP
+        for ((i = 0; i < n; i++)); do
+            ffmpeg -hide_banner -loglevel error -nostdin \
+                -i "udp://127.0.0.1:$((FF_IN_BASE + i))?fifo_size=50000&overrun_nonfatal=1" \
+                -c copy -f mpegts "udp://127.0.0.1:$((OUT_BASE + i))?pkt_size=1316" \
+                > /dev/null 2> "$RUN/$tag.ffmpeg-$i.log" &
+            p=$!; PIDS+=("$p"); started+=("$p"); echo "$p" >> "$pidfile"
+        done
+        wait_udp_bound "$((FF_IN_BASE + n - 1))" 10 || note="ffmpeg relays slow to start"
+        "$BIN/floor" -i "$IN_PORT" -u "$FF_IN_BASE" -n "$n" -t 600 > "$sut_json" &
+        fan=$!; PIDS+=("$fan"); started+=("$fan")
+        wait_udp_bound "$IN_PORT" 5
+        ;;
+    esac
+
+    local recv_pid gen_pid
+    local pidarg=()
+    [[ $sys != direct ]] && pidarg=(-P "$pidfile")
+    timeout $((warm + DUR + 30)) "$BIN/tsrecv" -m "$mode" -p \
+        "$([[ $mode == http ]] && echo "$HTTP_PORT" || echo "$OUT_BASE")" \
+        -k "$n" -w "$warm" -d "$DUR" "${pidarg[@]}" > "$recv_json" &
+    recv_pid=$!; PIDS+=("$recv_pid")
+    [[ $mode == udp ]] && wait_udp_bound "$((OUT_BASE + n - 1))" 5
+    timeout $((warm + DUR + 30)) "$BIN/tsgen" -q -p "$gen_port" -b "$BITRATE" \
+        -d "$(awk -v a="$warm" -v b="$DUR" 'BEGIN { print a + b + 1.5 }')" \
+        > "$gen_json" &
+    gen_pid=$!; PIDS+=("$gen_pid")
+
+    wait "$recv_pid"
+    wait "$gen_pid"
+
+    # stop the SUT (floor prints its counters on SIGTERM)
+    if [[ $sys == gateway ]]; then
+        nginx_stop
+    fi
+    kill_pids "${started[@]}"
+    local ffmpeg_errors=0
+    if [[ $sys == ffmpeg ]]; then
+        ffmpeg_errors=$(cat "$RUN/$tag".ffmpeg-*.log 2>/dev/null | grep -vc 'h264 @')
+    fi
+
+    if [[ ! -s $recv_json ]]; then
+        log "$tag: tsrecv produced no result"
+        jq -nc --arg s "$sys" --arg m "$mode" --argjson n "$n" \
+            '{system:$s, mode:$m, n:$n, skipped:"tsrecv failed"}' >> "$RESULTS"
+        return
+    fi
+
+    jq -c --arg s "$sys" --arg m "$mode" --argjson n "$n" \
+        --argjson bitrate "$BITRATE" --argjson bg "$bg" --arg note "$note" \
+        --argjson fferr "${ffmpeg_errors:-0}" \
+        --slurpfile gen <(cat "$gen_json" 2>/dev/null) \
+        --slurpfile sut <(grep -h '^{' "$sut_json" 2>/dev/null) '
+        . as $r
+        | ($r.bytes * 8 / 1e9) as $gbit
+        | ($n * $bitrate * $r.seconds / 1e9) as $nominal
+        | {system: $s, mode: $m, n: $n,
+           seconds: $r.seconds,
+           delivered_pct: (if $nominal > 0 then 100 * $gbit / $nominal else 0 end),
+           mbps_per_output: $r.mbps_per_socket,
+           streaming: $r.streaming, closed: $r.closed,
+           sut_cpu_s: ($r.sut_cpu_s // null),
+           cpu_pct: (if $r.sut_cpu_s then 100 * $r.sut_cpu_s / $r.seconds else null end),
+           cpu_s_per_gbit: (if $r.sut_cpu_s and $gbit > 0 then $r.sut_cpu_s / $gbit else null end),
+           cpu_ms_per_output_s: (if $r.sut_cpu_s then 1000 * $r.sut_cpu_s / $r.seconds / $n else null end),
+           lat_p50_us: $r.lat_us.p50, lat_p99_us: $r.lat_us.p99,
+           lat_p999_us: $r.lat_us.p999, lat_max_us: $r.lat_us.max,
+           stamps: $r.stamps,
+           cc_errors: $r.cc_errors, seq_gaps: $r.seq_gaps,
+           sync_losses: $r.sync_losses,
+           pkts_min: $r.pkts_min, pkts_avg: $r.pkts_avg,
+           recv_cpu_s: $r.recv_cpu_s,
+           host_busy_pct: (100 * $r.host_busy_s / $r.seconds),
+           host_busy_before_pct: $bg,
+           ffmpeg_stderr_lines: (if $s == "ffmpeg" then $fferr else null end),
+           note: (if $note == "" then null else $note end),
+           raw: {tsrecv: $r, tsgen: ($gen[0] // null), sut: ($sut[0] // null)}}
+        ' "$recv_json" >> "$RESULTS"
+}
+
+# ---- main -------------------------------------------------------------------------
+
+START=$(date +%s)
+log "N = ${NS[*]}, ${DUR} s per case, warmup ${WARMUP} s (ffmpeg ${FF_WARMUP} s), $(nproc) CPUs"
+
+for sys in $SYSTEMS; do
+    if [[ $sys == gateway && -z $GATEWAY_OK ]]; then
+        gateway_prepare
+        [[ $GATEWAY_OK == 0 ]] && log "gateway skipped: $GATEWAY_WHY"
+    fi
+done
+
+for n in "${NS[@]}"; do
+    for sys in $SYSTEMS; do
+        for mode in $MODES; do
+            case $sys in
+            direct)
+                [[ $mode == udp && $n == "${NS[0]}" ]] || continue
+                run_case direct udp 1
+                ;;
+            gateway)
+                if [[ $GATEWAY_OK != 1 ]]; then
+                    jq -nc --arg m "$mode" --argjson n "$n" --arg why "$GATEWAY_WHY" \
+                        '{system:"gateway", mode:$m, n:$n, skipped:$why}' >> "$RESULTS"
+                    continue
+                fi
+                run_case gateway "$mode" "$n"
+                ;;
+            floor)
+                run_case floor "$mode" "$n"
+                ;;
+            ffmpeg)
+                [[ $mode == udp ]] || continue
+                if ((n > FF_MAX)); then
+                    jq -nc --argjson n "$n" --arg why "N > BENCH_FFMPEG_MAX=$FF_MAX" \
+                        '{system:"ffmpeg", mode:"udp", n:$n, skipped:$why}' >> "$RESULTS"
+                    continue
+                fi
+                run_case ffmpeg udp "$n"
+                ;;
+            *)
+                die "unknown system $sys"
+                ;;
+            esac
+        done
+    done
+done
+
+# ---- report -----------------------------------------------------------------------
+
+jq -s --argjson bitrate "$BITRATE" --argjson dur "$DUR" \
+    --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg kernel "$(uname -r)" \
+    --argjson cpus "$(nproc)" --arg cpu "$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)" \
+    --arg module "${MODULE_SRC}" \
+    --arg rev "$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo none)" '
+    . as $cases
+    | def ref(s; m; n): ($cases | map(select(.system == s and .mode == m and .n == n and .cpu_s_per_gbit != null)) | .[0]);
+    {meta: {date: $date, kernel: $kernel, cpus: $cpus, cpu: $cpu, git: $rev,
+            bitrate: $bitrate, seconds: $dur, module: $module,
+            cpu_s_per_gbit: "SUT CPU seconds in the window / Gbit delivered to the receivers in the window (= CPU-s/s per Gbit/s of output)",
+            latency: "CLOCK_MONOTONIC at receive - send stamp written by tsgen just before send(), per TS packet"},
+     cases: ($cases | map(
+        . as $c
+        | if $c.cpu_s_per_gbit == null then $c else
+          $c + {vs_floor: (ref("floor"; $c.mode; $c.n) as $f
+                           | if $f then $c.cpu_s_per_gbit / $f.cpu_s_per_gbit else null end),
+                ffmpeg_vs_this: (ref("ffmpeg"; "udp"; $c.n) as $f
+                           | if $f and $c.mode == "udp" then $f.cpu_s_per_gbit / $c.cpu_s_per_gbit else null end)}
+          end))}' "$RESULTS" > "$OUT/results.json" || die "jq report failed"
+
+jq -r '
+  def f(x; d): if x == null then "-" else (x * pow(10; d) | round / pow(10; d) | tostring) end;
+  "| system | mode | N | delivered % | SUT CPU % | CPU-s per Gbit | CPU ms per output-s | x floor | ffmpeg / this | p50 us | p99 us | max us | CC err | host busy % |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  (.cases[] |
+    if .skipped then "| \(.system) | \(.mode) | \(.n) | skipped: \(.skipped) |||||||||||"
+    else "| \(.system) | \(.mode) | \(.n) | \(f(.delivered_pct; 1)) | \(f(.cpu_pct; 1)) | \(f(.cpu_s_per_gbit; 3)) | \(f(.cpu_ms_per_output_s; 2)) | \(f(.vs_floor; 2)) | \(f(.ffmpeg_vs_this; 1)) | \(f(.lat_p50_us; 0)) | \(f(.lat_p99_us; 0)) | \(f(.lat_max_us; 0)) | \(.cc_errors) | \(f(.host_busy_pct; 0)) |"
+    end)
+' "$OUT/results.json"
+
+echo
+echo "Targets (gateway): CPU per Gbit <= 1.5x floor, >= 30x cheaper than ffmpeg, UDP p99 < 2000 us"
+jq -r '
+  .cases[] | select(.system == "gateway" and .cpu_s_per_gbit != null)
+  | "- \(.mode) N=\(.n): x floor \(if .vs_floor then (.vs_floor * 100 | round / 100 | tostring) + (if .vs_floor <= 1.5 then " PASS" else " FAIL" end) else "n/a" end)"
+    + (if .mode == "udp" then
+         ", ffmpeg/gateway \(if .ffmpeg_vs_this then (.ffmpeg_vs_this * 10 | round / 10 | tostring) + (if .ffmpeg_vs_this >= 30 then " PASS" else " FAIL" end) else "n/a" end)"
+         + ", p99 \(.lat_p99_us | round) us \(if .lat_p99_us < 2000 then "PASS" else "FAIL" end)"
+       else "" end)
+    + (if .delivered_pct < 99 then " (only \(.delivered_pct | round)% delivered)" else "" end)
+' "$OUT/results.json"
+echo
+log "done in $(($(date +%s) - START)) s; results in $OUT/results.json"

@@ -400,7 +400,9 @@ void
 ngx_srt_wake_exit_worker(void)
 {
     if (ngx_srt_wake_conn) {
+        /* the fd stays open: the master owns the slot */
         ngx_free_connection(ngx_srt_wake_conn);
+        ngx_srt_wake_conn->fd = (ngx_socket_t) -1;
         ngx_srt_wake_conn = NULL;
     }
 }

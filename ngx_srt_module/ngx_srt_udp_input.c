@@ -112,7 +112,7 @@ ngx_srt_udp_input_conf(ngx_conf_t *cf, ngx_srt_input_t *in)
     ls->type = SOCK_DGRAM;
     ls->handler = ngx_srt_udp_input_unexpected;
     ls->pool_size = 256;
-    ls->logp = cf->log;
+    ls->logp = &cf->cycle->new_log;    /* not cf->log: the old cycle's */
     ls->log.data = &ls->addr_text;
     ls->log.handler = ngx_accept_log_error;
     ls->rcvbuf = in->parsed.rcvbuf > 0 ? in->parsed.rcvbuf : NGX_SRT_RCVBUF;
@@ -300,7 +300,9 @@ ngx_srt_udp_input_release(ngx_srt_input_t *in)
         (void) ngx_del_event(c->read, NGX_READ_EVENT, 0);
     }
 
+    /* nginx closes the listening fd itself at exit */
     ngx_free_connection(c);
+    c->fd = (ngx_socket_t) -1;
     in->listening->connection = NULL;
 }
 

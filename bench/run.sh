@@ -146,7 +146,7 @@ bg_busy_pct() {
     sleep 0.5
     b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
     awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN { split(a, x, " "); split(b, y, " ");
-        t = y[2] - x[2]; printf "%.0f", t > 0 ? 100 * n * (y[1] - x[1]) / t : 0 }'
+        t = y[2] - x[2]; printf "%.0f", (t > 0 ? 100 * n * (y[1] - x[1]) / t : 0) }'
 }
 
 wait_udp_bound() {  # wait_udp_bound PORT SECONDS
@@ -350,7 +350,6 @@ run_case() {
            sync_losses: $r.sync_losses,
            pkts_min: $r.pkts_min, pkts_avg: $r.pkts_avg,
            recv_cpu_s: $r.recv_cpu_s,
-           host_busy_pct: (100 * $r.host_busy_s / $r.seconds),
            host_busy_before_pct: $bg,
            ffmpeg_stderr_lines: (if $s == "ffmpeg" then $fferr else null end),
            note: (if $note == "" then null else $note end),
@@ -411,12 +410,12 @@ done
 jq -s --argjson bitrate "$BITRATE" --argjson dur "$DUR" \
     --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg kernel "$(uname -r)" \
     --argjson cpus "$(nproc)" --arg cpu "$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)" \
-    --arg module "${MODULE_SRC}" \
+    --arg modpath "${MODULE_SRC}" \
     --arg rev "$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo none)" '
     . as $cases
     | def ref(s; m; n): ($cases | map(select(.system == s and .mode == m and .n == n and .cpu_s_per_gbit != null)) | .[0]);
     {meta: {date: $date, kernel: $kernel, cpus: $cpus, cpu: $cpu, git: $rev,
-            bitrate: $bitrate, seconds: $dur, module: $module,
+            bitrate: $bitrate, seconds: $dur, module_path: $modpath,
             cpu_s_per_gbit: "SUT CPU seconds in the window / Gbit delivered to the receivers in the window (= CPU-s/s per Gbit/s of output)",
             latency: "CLOCK_MONOTONIC at receive - send stamp written by tsgen just before send(), per TS packet"},
      cases: ($cases | map(
@@ -430,11 +429,11 @@ jq -s --argjson bitrate "$BITRATE" --argjson dur "$DUR" \
 
 jq -r '
   def f(x; d): if x == null then "-" else (x * pow(10; d) | round / pow(10; d) | tostring) end;
-  "| system | mode | N | delivered % | SUT CPU % | CPU-s per Gbit | CPU ms per output-s | x floor | ffmpeg / this | p50 us | p99 us | max us | CC err | host busy % |",
+  "| system | mode | N | delivered % | SUT CPU % | CPU-s per Gbit | CPU ms per output-s | x floor | ffmpeg / this | p50 us | p99 us | max us | CC err | bg busy % |",
   "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   (.cases[] |
     if .skipped then "| \(.system) | \(.mode) | \(.n) | skipped: \(.skipped) |||||||||||"
-    else "| \(.system) | \(.mode) | \(.n) | \(f(.delivered_pct; 1)) | \(f(.cpu_pct; 1)) | \(f(.cpu_s_per_gbit; 3)) | \(f(.cpu_ms_per_output_s; 2)) | \(f(.vs_floor; 2)) | \(f(.ffmpeg_vs_this; 1)) | \(f(.lat_p50_us; 0)) | \(f(.lat_p99_us; 0)) | \(f(.lat_max_us; 0)) | \(.cc_errors) | \(f(.host_busy_pct; 0)) |"
+    else "| \(.system) | \(.mode) | \(.n) | \(f(.delivered_pct; 1)) | \(f(.cpu_pct; 1)) | \(f(.cpu_s_per_gbit; 3)) | \(f(.cpu_ms_per_output_s; 2)) | \(f(.vs_floor; 2)) | \(f(.ffmpeg_vs_this; 1)) | \(f(.lat_p50_us; 0)) | \(f(.lat_p99_us; 0)) | \(f(.lat_max_us; 0)) | \(.cc_errors) | \(.host_busy_before_pct) |"
     end)
 ' "$OUT/results.json"
 

@@ -70,6 +70,8 @@ ngx_srt_selector_claimed(ngx_srt_route_t *rt)
         return NGX_AGAIN;
     }
 
+    srt_ring_writer_resume(&rt->ring.shm->ring);
+
     ngx_memzero(&rt->reader.rd, sizeof(srt_ring_reader_t));
 
     if (rt->selector->pos_valid) {

@@ -339,6 +339,9 @@ ngx_srt_udp_input_claimed(ngx_srt_input_t *in)
         return NGX_AGAIN;
     }
 
+    /* safe without the lock: the previous owner has stopped writing */
+    srt_ring_writer_resume(&in->ring.shm->ring);
+
     st = in->stats;
 
     ngx_memzero(&in->sync, sizeof(srt_ts_sync_t));

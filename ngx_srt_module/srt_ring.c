@@ -108,6 +108,14 @@ srt_ring_publish(srt_ring_t *r)
 }
 
 
+void
+srt_ring_writer_resume(srt_ring_t *r)
+{
+    __atomic_store_n(&r->reserve_seq, r->write_seq, __ATOMIC_SEQ_CST);
+    r->psi_building = 0;
+}
+
+
 uint64_t
 srt_ring_write_pos(const srt_ring_t *r)
 {

@@ -87,6 +87,13 @@ void srt_ring_write(srt_ring_t *r, const uint8_t *pkts, size_t n,
     const unsigned *flags);
 void srt_ring_publish(srt_ring_t *r);
 
+/*
+ * A new writer taking over (reload, or the previous one was killed in the
+ * middle of a batch) drops what was written but never published.  Safe for
+ * readers: they never read that close to the write position.
+ */
+void srt_ring_writer_resume(srt_ring_t *r);
+
 /* the writer's own view of published + pending packets */
 uint64_t srt_ring_write_pos(const srt_ring_t *r);
 

@@ -292,6 +292,43 @@ test_overrun_without_keyframe_waits(void **state)
 }
 
 
+static void
+test_writer_resume_drops_unpublished(void **state)
+{
+    size_t              n;
+    srt_ring_t         *r;
+    const uint8_t      *p;
+    srt_ring_reader_t   rd;
+
+    (void) state;
+
+    r = ring_new(CAP);
+
+    write_one(r, 0, SRT_TS_F_RAP);
+    write_one(r, 1, 0);
+    srt_ring_publish(r);
+
+    /* a writer killed in the middle of a batch: never published */
+    write_one(r, 666, 0);
+    write_one(r, 667, 0);
+
+    srt_ring_writer_resume(r);
+    assert_int_equal(srt_ring_write_pos(r), 2);
+
+    write_one(r, 2, 0);
+    srt_ring_publish(r);
+
+    memset(&rd, 0, sizeof(rd));
+    assert_int_equal(srt_ring_reader_start(r, &rd), 1);
+
+    n = srt_ring_peek(r, &rd, &p, 10);
+    assert_int_equal(n, 3);
+    assert_int_equal(pkt_seq(p + 2 * SRT_RING_PKT), 2);
+
+    free(r);
+}
+
+
 /* a writer thread and a deliberately slow reader thread */
 
 typedef struct {
@@ -420,6 +457,7 @@ main(void)
         cmocka_unit_test(test_wrap_contiguous),
         cmocka_unit_test(test_overrun_skips_to_newest_keyframe),
         cmocka_unit_test(test_overrun_without_keyframe_waits),
+        cmocka_unit_test(test_writer_resume_drops_unpublished),
         cmocka_unit_test(test_threads_never_accept_torn_packets),
     };
 

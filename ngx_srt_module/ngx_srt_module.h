@@ -171,6 +171,7 @@ typedef struct {
 
     /* owner worker only */
     ngx_socket_t              fd;
+    ngx_msec_t                retry;         /* last socket setup attempt */
     ngx_srt_reader_t          reader;
     ngx_event_t               claim;
     uint64_t                  last_bytes;

@@ -280,6 +280,17 @@ ngx_srt_udp_output_send(ngx_srt_reader_t *reader)
         return;
     }
 
+    if (out->fd == (ngx_socket_t) -1) {
+        /* socket setup failed at start: retry at most once a second */
+        if (ngx_current_msec - out->retry < 1000
+            || ngx_srt_udp_output_socket(out, ngx_cycle->log) != NGX_OK)
+        {
+            out->retry = ngx_current_msec;
+            ngx_srt_lease_unlock(&st->lease);
+            return;
+        }
+    }
+
     overruns = reader->rd.overruns;
     sent = dropped = bytes = 0;
 

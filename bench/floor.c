@@ -1,16 +1,20 @@
 /*
  * floor: the cheapest possible fan-out, used as the benchmark's floor.
  *
- *   floor -i IN_PORT [-u OUT_BASE_PORT -n N] [-l HTTP_PORT] [-t MAX_SECONDS]
+ *   floor -i IN_PORT [-u OUT_BASE_PORT -n N [-U]] [-l HTTP_PORT [-N]]
+ *         [-t MAX_SECONDS]
  *
  * Receives datagrams on 127.0.0.1:IN_PORT with recvmmsg() and, without
  * looking at them:
- *   -u/-n  sends each one to 127.0.0.1:OUT_BASE_PORT .. +N-1 (one
- *          sendmmsg() batch covering every destination x datagram);
+ *   -u/-n  sends each one to 127.0.0.1:OUT_BASE_PORT .. +N-1: one
+ *          connected socket and one sendmmsg() per destination per received
+ *          batch (-U: one unconnected socket and one sendmmsg() batch
+ *          covering every destination x datagram; measured slower);
  *   -l     serves HTTP on 127.0.0.1:HTTP_PORT: accepts, reads the request
  *          (any), answers "HTTP/1.1 200 OK\r\nContent-Type: video/mp2t
  *          \r\n\r\n" and writes every datagram to every client with
- *          nonblocking writev().  A client whose socket is full loses whole
+ *          nonblocking writev() (TCP_NODELAY set unless -N).  A client
+ *          whose socket is full loses whole
  *          datagrams (the unwritten tail of a partly written batch is kept,
  *          up to 64 KB, so the stream stays packet aligned).
  * Single thread, one epoll loop; no parsing, no ring, no copies besides the
@@ -22,6 +26,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -168,8 +173,11 @@ send_batch(int fd, struct mmsghdr *m, int n)
 static void
 usage(void)
 {
-    fprintf(stderr, "usage: floor -i IN_PORT [-u OUT_BASE_PORT -n N] "
-                    "[-l HTTP_PORT] [-t MAX_SECONDS]\n");
+    fprintf(stderr, "usage: floor -i IN_PORT [-u OUT_BASE_PORT -n N [-U]] "
+                    "[-l HTTP_PORT [-N]] [-t MAX_SECONDS]\n"
+                    "  -U  one unconnected socket, one sendmmsg() batch "
+                    "across destinations\n"
+                    "  -N  keep Nagle on HTTP clients (no TCP_NODELAY)\n");
     exit(2);
 }
 
@@ -178,9 +186,12 @@ main(int argc, char **argv)
 {
     int    opt, in_port = 0, out_base = 0, nout = 0, http_port = 0;
     double max_seconds = 3600;
+    int    unconnected = 0, nodelay = 1;
 
-    while ((opt = getopt(argc, argv, "i:u:n:l:t:")) != -1) {
+    while ((opt = getopt(argc, argv, "i:u:n:l:t:UN")) != -1) {
         switch (opt) {
+        case 'U': unconnected = 1; break;
+        case 'N': nodelay = 0; break;
         case 'i': in_port = atoi(optarg); break;
         case 'u': out_base = atoi(optarg); break;
         case 'n': nout = atoi(optarg); break;
@@ -197,9 +208,9 @@ main(int argc, char **argv)
     }
 
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < MAX_CLIENTS + 64) {
-        rl.rlim_cur = rl.rlim_max < MAX_CLIENTS + 64 ? rl.rlim_max
-                                                     : MAX_CLIENTS + 64;
+    rlim_t want = (rlim_t) MAX_CLIENTS + (rlim_t) nout + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     signal(SIGINT, on_signal);
@@ -225,9 +236,23 @@ main(int argc, char **argv)
         setsockopt(out, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
     }
     struct sockaddr_in *dst = calloc((size_t) (nout ? nout : 1), sizeof(*dst));
+    int *outfd = calloc((size_t) (nout ? nout : 1), sizeof(int));
     for (int i = 0; i < nout; i++) {
         dst[i] = sa;
         dst[i].sin_port = htons((uint16_t) (out_base + i));
+        if (!unconnected) {
+            /* one connected socket per destination: no per-datagram
+               address handling or route lookup in the kernel */
+            outfd[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+            if (outfd[i] < 0
+                || connect(outfd[i], (struct sockaddr *) &dst[i],
+                           sizeof(dst[i])) != 0)
+            {
+                fprintf(stderr, "floor: udp output %d: %s\n", i,
+                        strerror(errno));
+                return 1;
+            }
+        }
     }
 
     int lfd = -1;
@@ -292,6 +317,11 @@ main(int argc, char **argv)
                         close(fd);
                         continue;
                     }
+                    /* no Nagle: every datagram leaves at once */
+                    if (nodelay) {
+                        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+                                   sizeof(one));
+                    }
                     c->fd = fd;
                     clients[slot] = c;
                     if (slot + 1 > nclients) {
@@ -354,9 +384,21 @@ main(int argc, char **argv)
                     bytes_in += rmsg[m].msg_len;
                 }
 
-                /* UDP: one sendmmsg() batch across destinations */
+                /* UDP, connected: one sendmmsg() per destination */
+                for (int d = 0; !unconnected && d < nout; d++) {
+                    for (int m = 0; m < got; m++) {
+                        struct msghdr *h = &smsg[m].msg_hdr;
+                        h->msg_name = NULL;
+                        h->msg_namelen = 0;
+                        h->msg_iov = &siov[m];
+                        h->msg_iovlen = 1;
+                    }
+                    send_batch(outfd[d], smsg, got);
+                }
+
+                /* UDP, -U: one sendmmsg() batch across destinations */
                 int fill = 0;
-                for (int d = 0; d < nout; d++) {
+                for (int d = 0; unconnected && d < nout; d++) {
                     for (int m = 0; m < got; m++) {
                         struct msghdr *h = &smsg[fill].msg_hdr;
                         h->msg_name = &dst[d];

@@ -17,8 +17,12 @@
  *
  * The first WARMUP seconds (default 2) are not counted; then SECONDS
  * (default 10) are measured.  With -P, the PIDs listed in PIDFILE (one per
- * line, read at the start of the window) are sampled from /proc/PID/stat
- * (utime + stime) at the start and end of the window: sut_cpu_s.
+ * line, read at the start of the window) are sampled at the start and end
+ * of the window: sut_cpu_s is the sum over all their threads of
+ * sum_exec_runtime (/proc/PID/task/TID/schedstat, ns resolution);
+ * sut_cpu_ticks_s the same from /proc/PID/stat utime + stime (clock ticks).
+ * host_* are /proc/stat deltas (whole machine, tick sampled: unreliable for
+ * loads that are periodic at the tick rate, kept for reference only).
  *
  * Output: one JSON line on stdout.
  */

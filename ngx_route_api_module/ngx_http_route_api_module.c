@@ -251,7 +251,7 @@ ngx_http_route_api_route(ngx_srt_route_t *rt)
                       "inputs", inputs,
                       "outputs", outputs,
                       "http",
-                      "clients", (json_int_t) rt->http->clients,
+                      "clients", (json_int_t) ngx_srt_http_clients(rt->http),
                       "clients_total", (json_int_t) rt->http->clients_total,
                       "bytes", (json_int_t) rt->http->bytes,
                       "overruns", (json_int_t) rt->http->overruns,

@@ -19,6 +19,7 @@
 
 #define NGX_HTTP_SRT_TS_RUN      512     /* packets per send, ~94 KB */
 #define NGX_HTTP_SRT_TS_BURST    (2 * 1024 * 1024)   /* bytes per event */
+#define NGX_HTTP_SRT_TS_ALIVE    10000                /* ms */
 
 
 typedef struct {
@@ -41,6 +42,7 @@ typedef struct {
 static ngx_int_t ngx_http_srt_ts_handler(ngx_http_request_t *r);
 static void ngx_http_srt_ts_wake(ngx_srt_reader_t *reader);
 static void ngx_http_srt_ts_wait_timeout(ngx_event_t *ev);
+static void ngx_http_srt_ts_alive(ngx_event_t *ev);
 static void ngx_http_srt_ts_start(ngx_http_srt_ts_ctx_t *ctx);
 static void ngx_http_srt_ts_write_handler(ngx_http_request_t *r);
 static void ngx_http_srt_ts_send(ngx_http_srt_ts_ctx_t *ctx);
@@ -245,6 +247,13 @@ ngx_http_srt_ts_wait_timeout(ngx_event_t *ev)
 
 
 static void
+ngx_http_srt_ts_alive(ngx_event_t *ev)
+{
+    ngx_add_timer(ev, NGX_HTTP_SRT_TS_ALIVE);
+}
+
+
+static void
 ngx_http_srt_ts_start(ngx_http_srt_ts_ctx_t *ctx)
 {
     ngx_int_t            rc;
@@ -281,8 +290,22 @@ ngx_http_srt_ts_start(ngx_http_srt_ts_ctx_t *ctx)
     ctx->streaming = 1;
     ctx->counted = 1;
 
-    (void) ngx_atomic_fetch_add(&ctx->route->http->clients, 1);
+    ctx->route->http->clients[ngx_srt_worker_slot()]++;
     (void) ngx_atomic_fetch_add(&ctx->route->http->clients_total, 1);
+
+    /*
+     * A client that keeps up has no timer of its own, and a gracefully
+     * exiting worker (reload) leaves as soon as only cancelable timers are
+     * left.  This non-cancelable heartbeat keeps an old worker serving its
+     * clients until they leave or worker_shutdown_timeout closes them.
+     */
+
+    ctx->wait.handler = ngx_http_srt_ts_alive;
+    ctx->wait.data = ctx;
+    ctx->wait.log = r->connection->log;
+    ctx->wait.cancelable = 0;
+
+    ngx_add_timer(&ctx->wait, NGX_HTTP_SRT_TS_ALIVE);
 
     ngx_http_srt_ts_send(ctx);
 }
@@ -490,7 +513,7 @@ ngx_http_srt_ts_cleanup(void *data)
     ngx_srt_ring_detach(&ctx->route->ring, &ctx->reader);
 
     if (ctx->counted) {
-        (void) ngx_atomic_fetch_add(&ctx->route->http->clients, -1);
+        ctx->route->http->clients[ngx_srt_worker_slot()]--;
         ctx->counted = 0;
     }
 

@@ -94,7 +94,9 @@ typedef struct {
 
 
 typedef struct {
-    ngx_atomic_t              clients;
+    /* a gauge per wake slot: a worker that takes a slot (respawn after a
+       crash) zeroes it, so clients of a dead worker are not counted */
+    ngx_atomic_t              clients[NGX_SRT_WAKE_SLOTS];
     ngx_atomic_t              clients_total;
     ngx_atomic_t              bytes;
     ngx_atomic_t              overruns;
@@ -238,6 +240,8 @@ void ngx_srt_ring_attach(ngx_srt_ring_t *ring, ngx_srt_reader_t *reader);
 void ngx_srt_ring_detach(ngx_srt_ring_t *ring, ngx_srt_reader_t *reader);
 void ngx_srt_ring_signal(ngx_srt_ring_t *ring);
 void ngx_srt_count_pid(ngx_srt_pid_count_t *table, ngx_uint_t pid);
+ngx_uint_t ngx_srt_worker_slot(void);
+ngx_uint_t ngx_srt_http_clients(ngx_srt_shm_http_t *http);
 
 /* ngx_srt_udp_input.c */
 ngx_int_t ngx_srt_udp_input_conf(ngx_conf_t *cf, ngx_srt_input_t *in);

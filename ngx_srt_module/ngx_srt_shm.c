@@ -538,6 +538,28 @@ ngx_srt_ring_signal(ngx_srt_ring_t *ring)
 }
 
 
+ngx_uint_t
+ngx_srt_worker_slot(void)
+{
+    return (ngx_uint_t) ngx_srt_wake_slot;
+}
+
+
+ngx_uint_t
+ngx_srt_http_clients(ngx_srt_shm_http_t *http)
+{
+    ngx_uint_t  i, n;
+
+    n = 0;
+
+    for (i = 0; i < NGX_SRT_WAKE_SLOTS; i++) {
+        n += http->clients[i];
+    }
+
+    return n;
+}
+
+
 /* single writer per table: no atomics needed beyond the stores */
 
 void

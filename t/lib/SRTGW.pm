@@ -108,6 +108,7 @@ sub write_conf {
     my $live = $o{live} // 'srt_ts_wait_timeout 2s;';
     my $srt = $o{srt} // '';
     my $server = $o{server} // '';
+    my $listen = $o{listen} ? " $o{listen}" : '';
     my $conf = <<"EOF";
 worker_processes $workers;
 ${user}error_log logs/error.log info;
@@ -127,7 +128,7 @@ http {
     uwsgi_temp_path tmp/uwsgi;
     scgi_temp_path tmp/scgi;
     server {
-        listen 127.0.0.1:$hp reuseport;
+        listen 127.0.0.1:$hp reuseport$listen;
         location /live/ { srt_ts; $live }
         location /api/ { route_api; }
 $server
@@ -373,7 +374,7 @@ sub http_client {
     return bless {
         kind => 'http', sock => $sock, head => '', body => '',
         status => undef, headers => {}, chunks => [], t0 => time,
-        eof => 0, no_read => $o{no_read}, max => $o{max},
+        eof => 0, no_read => $o{no_read}, max => $o{max}, rate => $o{rate},
         label => $o{label} || $path,
     }, 'SRTGW::Sink';
 }
@@ -404,7 +405,8 @@ sub udp_receiver {
 # at T seconds after the start.  stop_when => CODE ends early when true.
 sub collect {
     my ($self, %o) = @_;
-    my @sinks = @{ $o{sinks} || [] };
+    my $sl = $o{sinks} || [];      # may grow while running (events)
+    my @sinks = @$sl;
     my @ev = sort { $a->[0] <=> $b->[0] } @{ $o{events} || [] };
     my $t0 = time;
     my $end = $t0 + ($o{duration} // 3);
@@ -414,13 +416,20 @@ sub collect {
             my $e = shift @ev;
             $e->[1]->();
         }
+        @sinks = @$sl;
         my $sel = IO::Select->new;
-        $sel->add($_->{sock}) for grep { $_->{sock} && !$_->{eof}
-                                        && !$_->{no_read} } @sinks;
+        for my $s (grep { $_->{sock} && !$_->{eof} && !$_->{no_read} } @sinks) {
+            # rate-limited reader (bytes/s): skip while ahead of its budget
+            next if $s->{rate}
+                && length($s->{head}) + length($s->{body})
+                   >= $s->{rate} * ($now - $s->{t0});
+            $sel->add($s->{sock});
+        }
         my $wait = $end - $now;
         $wait = $ev[0][0] - ($now - $t0) if @ev && $ev[0][0] - ($now - $t0) < $wait;
         $wait = 0.05 if $wait > 0.05;
         $wait = 0 if $wait < 0;
+        $wait = 0.01 if $wait > 0.01 && grep { $_->{rate} } @sinks;
         my @ready = $sel->count ? $sel->can_read($wait) : do { sleep $wait; () };
         my $t = time;
         for my $fh (@ready) {
@@ -436,7 +445,7 @@ sub collect {
                     push @{ $s->{chunks} }, [$t, length $buf];
                 }
             } else {
-                my $n = sysread($fh, $buf, 262144);
+                my $n = sysread($fh, $buf, $s->{rate} ? 4096 : 262144);
                 if (!$n) {
                     $s->{eof} = 1;
                     $s->{eof_time} = $t;

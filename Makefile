@@ -60,7 +60,8 @@ modules: $(MODULES)/.built
 $(MODULES)/.built: $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
 	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
 	mkdir -p $(MODULES)
-	cp $(NGX_BUILD)/objs/*.so $(MODULES)/
+	# a new inode: running nginx processes keep mapping the old file
+	cp --remove-destination $(NGX_BUILD)/objs/*.so $(MODULES)/
 	touch $@
 
 SHELL := /bin/bash

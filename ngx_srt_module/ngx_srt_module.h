@@ -225,6 +225,8 @@ extern ngx_module_t  ngx_srt_module;
 /* ngx_srt_module.c */
 ngx_srt_route_t *ngx_srt_find_route(ngx_cycle_t *cycle, ngx_str_t *name);
 uint64_t ngx_srt_unix_msec(void);
+ngx_int_t ngx_srt_resolve(ngx_conf_t *cf, ngx_str_t *url, srt_url_t *parsed,
+    ngx_uint_t listen, ngx_addr_t *addr, ngx_uint_t *multicast);
 
 /* ngx_srt_shm.c: zone, leases, wake-ups and local reader dispatch */
 ngx_int_t ngx_srt_init_zone(ngx_shm_zone_t *shm_zone, void *data);

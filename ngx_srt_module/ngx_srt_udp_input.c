@@ -41,54 +41,17 @@ static unsigned        ngx_srt_flags[NGX_SRT_DGRAM_MAX / SRT_TS_PACKET_SIZE];
 ngx_int_t
 ngx_srt_udp_input_conf(ngx_conf_t *cf, ngx_srt_input_t *in)
 {
-    u_char           *p;
-    size_t            len;
-    ngx_url_t         u;
     ngx_listening_t  *ls;
     struct sockaddr  *sa;
 
-    len = ngx_strlen(in->parsed.host) + sizeof("[]:65535");
-
-    p = ngx_pnalloc(cf->pool, len);
-    if (p == NULL) {
+    if (ngx_srt_resolve(cf, &in->url, &in->parsed, 1, &in->addr,
+                        &in->multicast)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
-    ngx_memzero(&u, sizeof(ngx_url_t));
-
-    if (in->parsed.host[0] == '\0') {
-        u.url.len = ngx_sprintf(p, "%d", (int) in->parsed.port) - p;
-
-    } else if (ngx_strchr(in->parsed.host, ':')) {
-        u.url.len = ngx_sprintf(p, "[%s]:%d", in->parsed.host,
-                                (int) in->parsed.port) - p;
-    } else {
-        u.url.len = ngx_sprintf(p, "%s:%d", in->parsed.host,
-                                (int) in->parsed.port) - p;
-    }
-
-    u.url.data = p;
-    u.listen = 1;
-
-    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid input URL \"%V\": %s", &in->url,
-                           u.err ? u.err : "host not found");
-        return NGX_ERROR;
-    }
-
-    in->addr = u.addrs[0];
     sa = in->addr.sockaddr;
-
-    if (sa->sa_family == AF_INET) {
-        in->multicast = IN_MULTICAST(ntohl(
-                            ((struct sockaddr_in *) sa)->sin_addr.s_addr));
-#if (NGX_HAVE_INET6)
-    } else if (sa->sa_family == AF_INET6) {
-        in->multicast = IN6_IS_ADDR_MULTICAST(
-                            &((struct sockaddr_in6 *) sa)->sin6_addr);
-#endif
-    }
 
     if (in->parsed.nsources && !in->multicast) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -30,47 +30,17 @@ static struct iovec    ngx_srt_siov[NGX_SRT_BATCH][NGX_SRT_OUT_IOV];
 ngx_int_t
 ngx_srt_udp_output_conf(ngx_conf_t *cf, ngx_srt_output_t *out)
 {
-    u_char           *p;
-    ngx_url_t         u;
     ngx_int_t         rc;
     struct sockaddr  *sa;
 
-    p = ngx_pnalloc(cf->pool, ngx_strlen(out->parsed.host) + sizeof("[]:65535"));
-    if (p == NULL) {
+    if (ngx_srt_resolve(cf, &out->url, &out->parsed, 0, &out->peer,
+                        &out->multicast)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
-    ngx_memzero(&u, sizeof(ngx_url_t));
-
-    if (ngx_strchr(out->parsed.host, ':')) {
-        u.url.len = ngx_sprintf(p, "[%s]:%d", out->parsed.host,
-                                (int) out->parsed.port) - p;
-    } else {
-        u.url.len = ngx_sprintf(p, "%s:%d", out->parsed.host,
-                                (int) out->parsed.port) - p;
-    }
-
-    u.url.data = p;
-
-    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid output URL \"%V\": %s", &out->url,
-                           u.err ? u.err : "host not found");
-        return NGX_ERROR;
-    }
-
-    out->peer = u.addrs[0];
     sa = out->peer.sockaddr;
-
-    if (sa->sa_family == AF_INET) {
-        out->multicast = IN_MULTICAST(ntohl(
-                             ((struct sockaddr_in *) sa)->sin_addr.s_addr));
-#if (NGX_HAVE_INET6)
-    } else if (sa->sa_family == AF_INET6) {
-        out->multicast = IN6_IS_ADDR_MULTICAST(
-                             &((struct sockaddr_in6 *) sa)->sin6_addr);
-#endif
-    }
 
     if (out->parsed.localaddr[0]) {
         rc = ngx_parse_addr(cf->pool, &out->local,

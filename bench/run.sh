@@ -19,6 +19,10 @@
 #   BENCH_WARMUP=3              seconds before the window (gateway, floor)
 #   BENCH_FFMPEG_WARMUP=10      same for ffmpeg (stream probing, catch-up)
 #   BENCH_FFMPEG_MAX=100        largest N run with ffmpeg relays
+#   BENCH_FFMPEG_CPU_BUDGET=120 % of one core the relays may use: an N whose
+#                               predicted CPU (per-relay CPU measured at the
+#                               previous N) exceeds it is skipped, and the
+#                               largest N that fits is run once instead
 #   BENCH_SYSTEMS="direct gateway floor ffmpeg"
 #   BENCH_MODES="udp http"
 #   BENCH_BITRATE=10000000      input bitrate, bit/s
@@ -44,6 +48,7 @@ DUR=${BENCH_SECONDS:-10}
 WARMUP=${BENCH_WARMUP:-3}
 FF_WARMUP=${BENCH_FFMPEG_WARMUP:-10}
 FF_MAX=${BENCH_FFMPEG_MAX:-100}
+FF_BUDGET=${BENCH_FFMPEG_CPU_BUDGET:-120}
 SYSTEMS=${BENCH_SYSTEMS:-direct gateway floor ffmpeg}
 MODES=${BENCH_MODES:-udp http}
 BITRATE=${BENCH_BITRATE:-10000000}
@@ -249,6 +254,7 @@ run_case() {
     local pidfile="$RUN/$tag.pids" recv_json="$RAW/$tag.tsrecv.json"
     local gen_json="$RAW/$tag.tsgen.json" sut_json="$RAW/$tag.sut.json"
     local gen_port=$IN_PORT note="" started=() fan="" bg i p
+    local life=$((WARMUP + FF_WARMUP + DUR + 60))  # floor exits by itself
     rm -f "$pidfile" "$recv_json" "$gen_json" "$sut_json"
     : > "$pidfile"
 
@@ -261,9 +267,9 @@ run_case() {
         ;;
     floor)
         if [[ $mode == udp ]]; then
-            "$BIN/floor" -i "$IN_PORT" -u "$OUT_BASE" -n "$n" -t 600 > "$sut_json" &
+            "$BIN/floor" -i "$IN_PORT" -u "$OUT_BASE" -n "$n" -t "$life" > "$sut_json" &
         else
-            "$BIN/floor" -i "$IN_PORT" -l "$HTTP_PORT" -t 600 > "$sut_json" &
+            "$BIN/floor" -i "$IN_PORT" -l "$HTTP_PORT" -t "$life" > "$sut_json" &
         fi
         p=$!; PIDS+=("$p"); started+=("$p"); echo "$p" > "$pidfile"
         wait_udp_bound "$IN_PORT" 5 || { note="floor did not start"; }
@@ -281,13 +287,13 @@ run_case() {
         warm=$FF_WARMUP
         for ((i = 0; i < n; i++)); do
             ffmpeg -hide_banner -loglevel error -nostdin \
-                -i "udp://127.0.0.1:$((FF_IN_BASE + i))?fifo_size=50000&overrun_nonfatal=1" \
+                -i "udp://127.0.0.1:$((FF_IN_BASE + i))?fifo_size=50000&overrun_nonfatal=1&timeout=10000000" \
                 -c copy -f mpegts "udp://127.0.0.1:$((OUT_BASE + i))?pkt_size=1316" \
                 > /dev/null 2> "$RUN/$tag.ffmpeg-$i.log" &
             p=$!; PIDS+=("$p"); started+=("$p"); echo "$p" >> "$pidfile"
         done
         wait_udp_bound "$((FF_IN_BASE + n - 1))" 10 || note="ffmpeg relays slow to start"
-        "$BIN/floor" -i "$IN_PORT" -u "$FF_IN_BASE" -n "$n" -t 600 > "$sut_json" &
+        "$BIN/floor" -i "$IN_PORT" -u "$FF_IN_BASE" -n "$n" -t "$life" > "$sut_json" &
         fan=$!; PIDS+=("$fan"); started+=("$fan")
         wait_udp_bound "$IN_PORT" 5
         ;;
@@ -314,6 +320,9 @@ run_case() {
         nginx_stop
     fi
     kill_pids "${started[@]}"
+    # everything of this case is reaped now: forget the PIDs (never signal
+    # a PID that may have been reused)
+    PIDS=()
     local ffmpeg_errors=0
     if [[ $sys == ffmpeg ]]; then
         ffmpeg_errors=$(cat "$RUN/$tag".ffmpeg-*.log 2>/dev/null | grep -vc 'h264 @')
@@ -357,6 +366,50 @@ run_case() {
         ' "$recv_json" >> "$RESULTS"
 }
 
+# ffmpeg relays: per-relay CPU (% of one core) of the last steady case
+FF_PER_OUT=""
+FF_LAST_N=0
+FF_FIT_DONE=0
+
+ffmpeg_skip() {     # ffmpeg_skip N REASON
+    log "ffmpeg N=$1 skipped: $2"
+    jq -nc --argjson n "$1" --arg why "$2" \
+        '{system:"ffmpeg", mode:"udp", n:$n, skipped:$why}' >> "$RESULTS"
+}
+
+ffmpeg_run() {
+    run_case ffmpeg udp "$1"
+    FF_LAST_N=$1
+    # per-relay CPU, only from a steady case (output rate = input rate)
+    local per
+    per=$(tail -1 "$RESULTS" | jq -r 'if .cpu_pct != null and .delivered_pct >= 98
+        and .delivered_pct <= 102 then .cpu_pct / .n else empty end')
+    [[ -n $per ]] && FF_PER_OUT=$per
+}
+
+ffmpeg_case() {
+    local n=$1 predicted fit
+    if [[ -n $FF_PER_OUT ]]; then
+        predicted=$(awk -v p="$FF_PER_OUT" -v n="$n" 'BEGIN { printf "%.0f", p * n }')
+        if ((predicted > FF_BUDGET)); then
+            fit=$(awk -v p="$FF_PER_OUT" -v b="$FF_BUDGET" 'BEGIN { printf "%d", b / p }')
+            ((fit > FF_MAX)) && fit=$FF_MAX
+            if ((!FF_FIT_DONE && fit > FF_LAST_N && fit >= 2)); then
+                FF_FIT_DONE=1
+                log "ffmpeg: N=$n needs ~${predicted}% CPU > budget ${FF_BUDGET}%; running the largest N that fits: $fit"
+                ffmpeg_run "$fit"
+            fi
+            ffmpeg_skip "$n" "does not fit: ~${predicted}% CPU predicted > BENCH_FFMPEG_CPU_BUDGET=${FF_BUDGET}%"
+            return
+        fi
+    fi
+    if ((n > FF_MAX)); then
+        ffmpeg_skip "$n" "N > BENCH_FFMPEG_MAX=$FF_MAX"
+        return
+    fi
+    ffmpeg_run "$n"
+}
+
 # ---- main -------------------------------------------------------------------------
 
 START=$(date +%s)
@@ -390,12 +443,7 @@ for n in "${NS[@]}"; do
                 ;;
             ffmpeg)
                 [[ $mode == udp ]] || continue
-                if ((n > FF_MAX)); then
-                    jq -nc --argjson n "$n" --arg why "N > BENCH_FFMPEG_MAX=$FF_MAX" \
-                        '{system:"ffmpeg", mode:"udp", n:$n, skipped:$why}' >> "$RESULTS"
-                    continue
-                fi
-                run_case ffmpeg udp "$n"
+                ffmpeg_case "$n"
                 ;;
             *)
                 die "unknown system $sys"
@@ -412,41 +460,59 @@ jq -s --argjson bitrate "$BITRATE" --argjson dur "$DUR" \
     --argjson cpus "$(nproc)" --arg cpu "$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)" \
     --arg modpath "${MODULE_SRC}" \
     --arg rev "$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo none)" '
-    . as $cases
-    | def ref(s; m; n): ($cases | map(select(.system == s and .mode == m and .n == n and .cpu_s_per_gbit != null)) | .[0]);
+    def steady: .cpu_s_per_gbit != null and .delivered_pct >= 98 and .delivered_pct <= 102;
+    (map(if .cpu_s_per_gbit == null then . else
+        . + {steady: steady,
+             note: ([.note // empty]
+                    + (if .delivered_pct < 1 then ["no output received"]
+                       elif .delivered_pct < 98 then ["overloaded: \(.delivered_pct | round)% delivered"]
+                       elif .delivered_pct > 102 then ["not steady: catching up, \(.delivered_pct | round)% delivered"]
+                       else [] end)
+                    + (if .system != "ffmpeg" and .lat_p50_us > 100000 then ["queueing: p50 \(.lat_p50_us / 1000 | round) ms"] else [] end)
+                    | if length == 0 then null else join("; ") end)}
+        end)) as $cases
+    | def floor_ref(m; n): [$cases[] | select(.system == "floor" and .mode == m and .n == n and .cpu_s_per_gbit != null)][0];
+      # ffmpeg relays are independent processes: their per-output cost does
+      # not depend on N, so the reference is ffmpeg at the same N if it ran
+      # steadily, else the steady ffmpeg case with the largest N
+      def ffmpeg_ref(n): ([$cases[] | select(.system == "ffmpeg" and .steady == true)]
+                          | (map(select(.n == n))[0]) // (sort_by(.n) | last));
     {meta: {date: $date, kernel: $kernel, cpus: $cpus, cpu: $cpu, git: $rev,
             bitrate: $bitrate, seconds: $dur, module_path: $modpath,
             cpu_s_per_gbit: "SUT CPU seconds in the window / Gbit delivered to the receivers in the window (= CPU-s/s per Gbit/s of output)",
-            latency: "CLOCK_MONOTONIC at receive - send stamp written by tsgen just before send(), per TS packet"},
+            latency: "CLOCK_MONOTONIC after the receive call - send stamp written by tsgen just before send(), every stamped TS packet"},
      cases: ($cases | map(
         . as $c
         | if $c.cpu_s_per_gbit == null then $c else
-          $c + {vs_floor: (ref("floor"; $c.mode; $c.n) as $f
-                           | if $f then $c.cpu_s_per_gbit / $f.cpu_s_per_gbit else null end),
-                ffmpeg_vs_this: (ref("ffmpeg"; "udp"; $c.n) as $f
-                           | if $f and $c.mode == "udp" then $f.cpu_s_per_gbit / $c.cpu_s_per_gbit else null end)}
+          $c + {vs_floor: (floor_ref($c.mode; $c.n) as $f
+                           | if $f then $c.cpu_s_per_gbit / $f.cpu_s_per_gbit else null end)}
+             + (ffmpeg_ref($c.n) as $f
+                | if $f and $c.mode == "udp" and $c.system != "ffmpeg" then
+                    {ffmpeg_vs_this: ($f.cpu_s_per_gbit / $c.cpu_s_per_gbit), ffmpeg_ref_n: $f.n}
+                  else {ffmpeg_vs_this: null, ffmpeg_ref_n: null} end)
           end))}' "$RESULTS" > "$OUT/results.json" || die "jq report failed"
 
 jq -r '
   def f(x; d): if x == null then "-" else (x * pow(10; d) | round / pow(10; d) | tostring) end;
-  "| system | mode | N | delivered % | SUT CPU % | CPU-s per Gbit | CPU ms per output-s | x floor | ffmpeg / this | p50 us | p99 us | max us | CC err | bg busy % |",
-  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  "| system | mode | N | delivered % | SUT CPU % | CPU-s per Gbit | CPU ms per output-s | x floor | ffmpeg / this | p50 us | p99 us | max us | CC err | bg busy % | notes |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
   (.cases[] |
-    if .skipped then "| \(.system) | \(.mode) | \(.n) | skipped: \(.skipped) |||||||||||"
-    else "| \(.system) | \(.mode) | \(.n) | \(f(.delivered_pct; 1)) | \(f(.cpu_pct; 1)) | \(f(.cpu_s_per_gbit; 3)) | \(f(.cpu_ms_per_output_s; 2)) | \(f(.vs_floor; 2)) | \(f(.ffmpeg_vs_this; 1)) | \(f(.lat_p50_us; 0)) | \(f(.lat_p99_us; 0)) | \(f(.lat_max_us; 0)) | \(.cc_errors) | \(.host_busy_before_pct) |"
+    if .skipped then "| \(.system) | \(.mode) | \(.n) | - | - | - | - | - | - | - | - | - | - | - | skipped: \(.skipped) |"
+    else "| \(.system) | \(.mode) | \(.n) | \(f(.delivered_pct; 1)) | \(f(.cpu_pct; 1)) | \(f(.cpu_s_per_gbit; 3)) | \(f(.cpu_ms_per_output_s; 2)) | \(f(.vs_floor; 2)) | \(f(.ffmpeg_vs_this; 1))\(if .ffmpeg_ref_n != null and .ffmpeg_ref_n != .n then " (@\(.ffmpeg_ref_n))" else "" end) | \(f(.lat_p50_us; 0)) | \(f(.lat_p99_us; 0)) | \(f(.lat_max_us; 0)) | \(.cc_errors) | \(.host_busy_before_pct) | \(.note // "") |"
     end)
 ' "$OUT/results.json"
 
 echo
-echo "Targets (gateway): CPU per Gbit <= 1.5x floor, >= 30x cheaper than ffmpeg, UDP p99 < 2000 us"
+echo "Targets (gateway): CPU per Gbit <= 1.5x floor; >= 30x cheaper than ffmpeg (same N, or the largest steady ffmpeg N: @N); UDP p99 < 2000 us"
 jq -r '
+  def r(x; d): x * pow(10; d) | round / pow(10; d) | tostring;
   .cases[] | select(.system == "gateway" and .cpu_s_per_gbit != null)
-  | "- \(.mode) N=\(.n): x floor \(if .vs_floor then (.vs_floor * 100 | round / 100 | tostring) + (if .vs_floor <= 1.5 then " PASS" else " FAIL" end) else "n/a" end)"
+  | "- \(.mode) N=\(.n): x floor " + (if .vs_floor then r(.vs_floor; 2) + (if .vs_floor <= 1.5 then " PASS" else " FAIL" end) else "n/a" end)
     + (if .mode == "udp" then
-         ", ffmpeg/gateway \(if .ffmpeg_vs_this then (.ffmpeg_vs_this * 10 | round / 10 | tostring) + (if .ffmpeg_vs_this >= 30 then " PASS" else " FAIL" end) else "n/a" end)"
-         + ", p99 \(.lat_p99_us | round) us \(if .lat_p99_us < 2000 then "PASS" else "FAIL" end)"
+         ", ffmpeg/gateway " + (if .ffmpeg_vs_this then r(.ffmpeg_vs_this; 1) + (if .ffmpeg_ref_n != .n then " (@\(.ffmpeg_ref_n))" else "" end) + (if .ffmpeg_vs_this >= 30 then " PASS" else " FAIL" end) else "n/a" end)
+         + ", p99 \(.lat_p99_us | round) us " + (if .lat_p99_us < 2000 then "PASS" else "FAIL" end)
        else "" end)
-    + (if .delivered_pct < 99 then " (only \(.delivered_pct | round)% delivered)" else "" end)
+    + (if .note then " [\(.note)]" else "" end)
 ' "$OUT/results.json"
 echo
 log "done in $(($(date +%s) - START)) s; results in $OUT/results.json"

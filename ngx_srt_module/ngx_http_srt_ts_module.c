@@ -287,6 +287,12 @@ ngx_http_srt_ts_start(ngx_http_srt_ts_ctx_t *ctx)
         return;
     }
 
+    /* a live stream: send each batch now, not when a segment fills up */
+    if (ngx_tcp_nodelay(r->connection) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_ERROR);
+        return;
+    }
+
     ctx->streaming = 1;
     ctx->counted = 1;
 

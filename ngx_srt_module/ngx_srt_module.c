@@ -162,8 +162,12 @@ ngx_srt_init_conf(ngx_cycle_t *cycle, void *conf)
         rt->worker = ngx_srt_owner(&rt->name, "route", &none, mcf->workers);
 
         if (rt->input) {
-            rt->input->worker = ngx_srt_owner(&rt->name, "input",
-                                              &rt->input->url, mcf->workers);
+            /*
+             * With one input per route, the input lives in the selector's
+             * worker: the selector then runs from a posted event instead of
+             * an eventfd hop between workers for every datagram.
+             */
+            rt->input->worker = rt->worker;
 
             /* cycle->listening may have moved since the input was parsed */
             rt->input->listening = (ngx_listening_t *) cycle->listening.elts

@@ -66,7 +66,7 @@ $(MODULES)/.built: $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
 
 SHELL := /bin/bash
 
-run: $(if $(wildcard $(NGX_SRC)/configure),,deps) modules
+run: deps modules
 	conf/run-demo.sh
 
 $(BUILD)/unit/%: t/unit/%.c $(UNIT_LIB) $(wildcard ngx_srt_module/srt_*.h)
@@ -79,7 +79,7 @@ unit: $(UNIT_BINS)
 prove: modules
 	prove -r -v t/
 
-test: $(if $(wildcard $(NGX_SRC)/configure),,deps) modules unit
+test: deps modules unit
 	prove -r t/
 
 bench: modules

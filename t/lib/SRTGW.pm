@@ -103,6 +103,7 @@ sub http_port {
 sub write_conf {
     my ($self, %o) = @_;
     my $workers = $o{workers} || $self->{workers};
+    $self->{conf_workers} = $workers;
     my $hp = $self->http_port;
     my $user = $> == 0 ? "user root;\n" : '';
     my $live = $o{live} // 'srt_ts_wait_timeout 2s;';
@@ -194,6 +195,14 @@ sub start {
                 && ($r->{json}{status} // '') eq 'ok')
             {
                 $self->{master} = $self->master_pid;
+
+                # the master forks workers one by one: wait for all of them
+                my $want = $self->{conf_workers} || $self->{workers};
+                while (time < $deadline
+                       && $self->worker_pids(only_current => 1) < $want)
+                {
+                    sleep 0.05;
+                }
                 return 1;
             }
         }

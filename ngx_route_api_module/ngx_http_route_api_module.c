@@ -113,7 +113,7 @@ ngx_http_route_api_handler(ngx_http_request_t *r)
     mcf = ngx_srt_get_main_conf(ngx_cycle);
 
     if (path.len == 6 && ngx_strncmp(path.data, "health", 6) == 0) {
-        json = json_pack("{s:s, s:s, s:i, s:i}",
+        json = json_pack("{s:s, s:s, s:I, s:I}",
                          "status", "ok",
                          "version", NGX_SRT_VERSION,
                          "workers", (json_int_t) (mcf ? mcf->workers : 0),

@@ -33,7 +33,8 @@ typedef struct {
     ngx_srt_route_t          *route;
     ngx_srt_reader_t          reader;
     ngx_buf_t                *backlog;
-    ngx_event_t               wait;
+    ngx_event_t               wait;          /* wait, then heartbeat */
+    uint64_t                  alive_seq;     /* ring position at heartbeat */
     unsigned                  streaming:1;
     unsigned                  counted:1;
 } ngx_http_srt_ts_ctx_t;
@@ -43,6 +44,7 @@ static ngx_int_t ngx_http_srt_ts_handler(ngx_http_request_t *r);
 static void ngx_http_srt_ts_wake(ngx_srt_reader_t *reader);
 static void ngx_http_srt_ts_wait_timeout(ngx_event_t *ev);
 static void ngx_http_srt_ts_alive(ngx_event_t *ev);
+static void ngx_http_srt_ts_close(ngx_http_srt_ts_ctx_t *ctx, ngx_int_t rc);
 static void ngx_http_srt_ts_start(ngx_http_srt_ts_ctx_t *ctx);
 static void ngx_http_srt_ts_write_handler(ngx_http_request_t *r);
 static void ngx_http_srt_ts_send(ngx_http_srt_ts_ctx_t *ctx);
@@ -209,46 +211,100 @@ ngx_http_srt_ts_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * Called from the wake-up dispatch, outside ngx_http_request_handler():
+ * a request finalized here is only posted, so run posted requests after,
+ * and touch nothing of the request afterwards.
+ */
+
 static void
 ngx_http_srt_ts_wake(ngx_srt_reader_t *reader)
 {
+    ngx_connection_t       *c;
     ngx_http_srt_ts_ctx_t  *ctx = reader->data;
 
+    c = ctx->request->connection;
+
     if (ctx->streaming) {
-        if (ctx->request->connection->write->ready) {
-            ngx_http_srt_ts_send(ctx);
+        if (!c->write->ready) {
+            return;     /* blocked: the write event will resume */
         }
 
-        return;
-    }
+        ngx_http_srt_ts_send(ctx);
 
-    if (srt_ring_reader_start(&ctx->route->ring.shm->ring, &reader->rd)) {
+    } else if (srt_ring_reader_start(&ctx->route->ring.shm->ring,
+                                     &reader->rd))
+    {
         if (ctx->wait.timer_set) {
             ngx_del_timer(&ctx->wait);
         }
 
         ngx_http_srt_ts_start(ctx);
+
+    } else {
+        return;
     }
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+/* stops reading the ring first, so a finalized client gets nothing more */
+
+static void
+ngx_http_srt_ts_close(ngx_http_srt_ts_ctx_t *ctx, ngx_int_t rc)
+{
+    ctx->streaming = 0;
+    ngx_srt_ring_detach(&ctx->route->ring, &ctx->reader);
+
+    ngx_http_finalize_request(ctx->request, rc);
 }
 
 
 static void
 ngx_http_srt_ts_wait_timeout(ngx_event_t *ev)
 {
+    ngx_connection_t       *c;
     ngx_http_srt_ts_ctx_t  *ctx = ev->data;
 
     ngx_log_error(NGX_LOG_INFO, ev->log, 0,
                   "srt route \"%V\" has no data, giving up",
                   &ctx->route->name);
 
-    ngx_srt_ring_detach(&ctx->route->ring, &ctx->reader);
-    ngx_http_finalize_request(ctx->request, NGX_HTTP_GATEWAY_TIME_OUT);
+    c = ctx->request->connection;
+
+    ngx_http_srt_ts_close(ctx, NGX_HTTP_GATEWAY_TIME_OUT);
+    ngx_http_run_posted_requests(c);
 }
 
+
+/*
+ * An exiting worker (after a reload) keeps its clients while their ring is
+ * written; a client whose ring stopped (route removed or resized by the
+ * new configuration) is closed, so the old worker can leave.
+ */
 
 static void
 ngx_http_srt_ts_alive(ngx_event_t *ev)
 {
+    uint64_t                seq;
+    ngx_connection_t       *c;
+    ngx_http_srt_ts_ctx_t  *ctx = ev->data;
+
+    seq = srt_ring_published(&ctx->route->ring.shm->ring);
+
+    if (ngx_exiting && seq == ctx->alive_seq) {
+        ngx_log_error(NGX_LOG_INFO, ev->log, 0,
+                      "srt route \"%V\" is no longer fed, closing a client "
+                      "of an exiting worker", &ctx->route->name);
+
+        c = ctx->request->connection;
+        ngx_http_srt_ts_close(ctx, NGX_ERROR);
+        ngx_http_run_posted_requests(c);
+        return;
+    }
+
+    ctx->alive_seq = seq;
     ngx_add_timer(ev, NGX_HTTP_SRT_TS_ALIVE);
 }
 
@@ -263,10 +319,18 @@ ngx_http_srt_ts_start(ngx_http_srt_ts_ctx_t *ctx)
 
     r = ctx->request;
 
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        /* a blocked write is retried from our backlog copy, not the ring */
+        SSL_set_mode(r->connection->ssl->connection,
+                     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    }
+#endif
+
     rc = ngx_http_send_header(r);
 
     if (rc == NGX_ERROR || rc > NGX_OK) {
-        ngx_http_finalize_request(r, rc);
+        ngx_http_srt_ts_close(ctx, rc);
         return;
     }
 
@@ -274,7 +338,7 @@ ngx_http_srt_ts_start(ngx_http_srt_ts_ctx_t *ctx)
 
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
-        ngx_http_finalize_request(r, NGX_ERROR);
+        ngx_http_srt_ts_close(ctx, NGX_ERROR);
         return;
     }
 
@@ -283,13 +347,13 @@ ngx_http_srt_ts_start(ngx_http_srt_ts_ctx_t *ctx)
     out.next = NULL;
 
     if (ngx_http_output_filter(r, &out) == NGX_ERROR) {
-        ngx_http_finalize_request(r, NGX_ERROR);
+        ngx_http_srt_ts_close(ctx, NGX_ERROR);
         return;
     }
 
     /* a live stream: send each batch now, not when a segment fills up */
     if (ngx_tcp_nodelay(r->connection) != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_ERROR);
+        ngx_http_srt_ts_close(ctx, NGX_ERROR);
         return;
     }
 
@@ -311,6 +375,7 @@ ngx_http_srt_ts_start(ngx_http_srt_ts_ctx_t *ctx)
     ctx->wait.log = r->connection->log;
     ctx->wait.cancelable = 0;
 
+    ctx->alive_seq = srt_ring_published(&ctx->route->ring.shm->ring);
     ngx_add_timer(&ctx->wait, NGX_HTTP_SRT_TS_ALIVE);
 
     ngx_http_srt_ts_send(ctx);
@@ -337,7 +402,7 @@ ngx_http_srt_ts_write_handler(ngx_http_request_t *r)
                       "srt route \"%V\": client timed out", &rt->name);
 
         r->connection->timedout = 1;
-        ngx_http_finalize_request(r, NGX_ERROR);
+        ngx_http_srt_ts_close(ctx, NGX_ERROR);
         return;
     }
 
@@ -367,14 +432,14 @@ ngx_http_srt_ts_send(ngx_http_srt_ts_ctx_t *ctx)
     bytes = 0;
     overruns = ctx->reader.rd.overruns;
 
-    if (r->out) {
-        /* the response header is still pending */
+    if (r->out || c->buffered) {
+        /* the response header is still pending, here or in the SSL buffer */
         if (ngx_http_output_filter(r, NULL) == NGX_ERROR) {
-            ngx_http_finalize_request(r, NGX_ERROR);
+            ngx_http_srt_ts_close(ctx, NGX_ERROR);
             return;
         }
 
-        if (r->out) {
+        if (r->out || c->buffered) {
             goto blocked;
         }
     }
@@ -493,7 +558,7 @@ done:
                           "srt route \"%V\": closing a client that was "
                           "overrun %uL times", &rt->name,
                           ctx->reader.rd.overruns);
-            ngx_http_finalize_request(r, NGX_ERROR);
+            ngx_http_srt_ts_close(ctx, NGX_ERROR);
         }
     }
 
@@ -503,7 +568,7 @@ failed:
 
     (void) ngx_atomic_fetch_add(&rt->http->bytes, bytes);
     c->error = 1;
-    ngx_http_finalize_request(r, NGX_ERROR);
+    ngx_http_srt_ts_close(ctx, NGX_ERROR);
 }
 
 

@@ -154,6 +154,13 @@ ngx_srt_init_conf(ngx_cycle_t *cycle, void *conf)
     mcf->workers = (ccf->master && ccf->worker_processes > 0)
                    ? ccf->worker_processes : 1;
 
+    if (mcf->enabled && mcf->workers > NGX_SRT_WAKE_SLOTS) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "srt supports at most %d worker processes",
+                      (int) NGX_SRT_WAKE_SLOTS);
+        return NGX_CONF_ERROR;
+    }
+
     rtp = mcf->routes.elts;
 
     for (i = 0; i < mcf->routes.nelts; i++) {
@@ -169,9 +176,6 @@ ngx_srt_init_conf(ngx_cycle_t *cycle, void *conf)
              */
             rt->input->worker = rt->worker;
 
-            /* cycle->listening may have moved since the input was parsed */
-            rt->input->listening = (ngx_listening_t *) cycle->listening.elts
-                                   + rt->input->listening_index;
         }
 
         out = rt->outputs.elts;
@@ -393,7 +397,7 @@ ngx_srt_ring_size(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (size == (size_t) NGX_ERROR || srt_ring_capacity(size) == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid ring_size \"%V\" (at least 128k)",
+                           "invalid ring_size \"%V\" (at least 1600k)",
                            &value[1]);
         return NGX_CONF_ERROR;
     }
@@ -645,6 +649,20 @@ ngx_srt_resolve(ngx_conf_t *cf, ngx_str_t *url, srt_url_t *parsed,
 }
 
 
+/*
+ * The input's listening socket.  Looked up by index once configuration is
+ * complete: later listen directives, and the event module's cloning of
+ * reuseport sockets (which in a static build runs after our init_conf),
+ * may reallocate cycle->listening.
+ */
+
+ngx_listening_t *
+ngx_srt_input_listening(ngx_cycle_t *cycle, ngx_srt_input_t *in)
+{
+    return (ngx_listening_t *) cycle->listening.elts + in->listening_index;
+}
+
+
 uint64_t
 ngx_srt_unix_msec(void)
 {
@@ -671,16 +689,24 @@ ngx_srt_init_module(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    if (ngx_srt_wake_init_master(cycle, mcf) != NGX_OK) {
-        return NGX_ERROR;
-    }
+    /*
+     * Nothing here may fail the cycle: during a reload an init_module error
+     * makes the master exit.  A worker without a wake-up slot fails loudly
+     * at its own start instead.
+     */
+
+    /* the monotonic clock orders configurations: newer ones win leases */
+    ngx_time_update();
+    mcf->generation = ngx_current_msec;
+
+    (void) ngx_srt_wake_init_master(cycle, mcf);
 
     rtp = mcf->routes.elts;
 
     for (i = 0; i < mcf->routes.nelts; i++) {
-        if (ngx_srt_udp_input_init_master(cycle, rtp[i]->input) != NGX_OK) {
-            return NGX_ERROR;
-        }
+        rtp[i]->input->listening = ngx_srt_input_listening(cycle,
+                                                           rtp[i]->input);
+        (void) ngx_srt_udp_input_init_master(cycle, rtp[i]->input);
     }
 
     return NGX_OK;

@@ -26,7 +26,7 @@
 #define NGX_SRT_MAIN_CONF        0x02000000
 #define NGX_SRT_ROUTE_CONF       0x04000000
 
-#define NGX_SRT_WAKE_SLOTS       64
+#define NGX_SRT_WAKE_SLOTS       (8 * sizeof(ngx_atomic_uint_t))
 #define NGX_SRT_CC_PIDS          16      /* per-PID CC error table size */
 #define NGX_SRT_NAME_LEN         64
 #define NGX_SRT_DIR_ENTRIES      512
@@ -42,6 +42,7 @@ typedef struct {
     ngx_atomic_t              owner;     /* pid of the owning process */
     ngx_atomic_t              worker;    /* owner's worker index */
     ngx_atomic_t              since;     /* unix time of the claim */
+    ngx_atomic_t              gen;       /* owner's configuration generation */
 } ngx_srt_lease_t;
 
 
@@ -139,7 +140,7 @@ typedef struct {
     ngx_uint_t                multicast;
     ngx_uint_t                worker;        /* owner worker index */
     ngx_uint_t                index;
-    ngx_listening_t          *listening;     /* resolved in init_conf */
+    ngx_listening_t          *listening;     /* set in init_module */
     ngx_uint_t                listening_index;
     ngx_srt_route_t          *route;
     ngx_srt_shm_input_t      *stats;
@@ -210,6 +211,7 @@ typedef struct {
     ngx_shm_zone_t           *zone;
     ngx_srt_route_t          *current;       /* route block being parsed */
     ngx_uint_t                wake_base;     /* first wake slot of cycle */
+    ngx_msec_t                generation;    /* grows with every reload */
     ngx_uint_t                workers;
     ngx_flag_t                enabled;
 } ngx_srt_main_conf_t;
@@ -224,6 +226,8 @@ extern ngx_module_t  ngx_srt_module;
 
 /* ngx_srt_module.c */
 ngx_srt_route_t *ngx_srt_find_route(ngx_cycle_t *cycle, ngx_str_t *name);
+ngx_listening_t *ngx_srt_input_listening(ngx_cycle_t *cycle,
+    ngx_srt_input_t *in);
 uint64_t ngx_srt_unix_msec(void);
 ngx_int_t ngx_srt_resolve(ngx_conf_t *cf, ngx_str_t *url, srt_url_t *parsed,
     ngx_uint_t listen, ngx_addr_t *addr, ngx_uint_t *multicast);

@@ -15,7 +15,7 @@
 #include "ngx_srt_module.h"
 
 
-#define NGX_SRT_SELECT_MAX   512
+#define NGX_SRT_SELECT_MAX   256     /* packets per publish, < margin / 2 */
 
 
 static void ngx_srt_selector_claim(ngx_event_t *ev);
@@ -44,7 +44,7 @@ ngx_srt_selector_start(ngx_cycle_t *cycle, ngx_srt_route_t *rt)
     rt->claim.log = cycle->log;
     rt->claim.cancelable = 1;
 
-    if (ngx_srt_selector_claimed(rt) != NGX_OK) {
+    if (ngx_srt_selector_claimed(rt) == NGX_BUSY) {
         ngx_add_timer(&rt->claim, 1);
     }
 
@@ -57,7 +57,7 @@ ngx_srt_selector_claim(ngx_event_t *ev)
 {
     ngx_srt_route_t  *rt = ev->data;
 
-    if (!ngx_exiting && ngx_srt_selector_claimed(rt) != NGX_OK) {
+    if (!ngx_exiting && ngx_srt_selector_claimed(rt) == NGX_BUSY) {
         ngx_add_timer(ev, 1);
     }
 }
@@ -66,8 +66,12 @@ ngx_srt_selector_claim(ngx_event_t *ev)
 static ngx_int_t
 ngx_srt_selector_claimed(ngx_srt_route_t *rt)
 {
-    if (ngx_srt_lease_claim(&rt->ring.shm->lease) != NGX_OK) {
-        return NGX_AGAIN;
+    ngx_int_t  rc;
+
+    rc = ngx_srt_lease_claim(&rt->ring.shm->lease);
+
+    if (rc != NGX_OK) {
+        return rc;      /* NGX_BUSY: retry; NGX_DECLINED: a newer owner */
     }
 
     srt_ring_writer_resume(&rt->ring.shm->ring);
@@ -142,9 +146,7 @@ ngx_srt_selector_run(ngx_srt_reader_t *reader)
 
         reader->rd.pos += n;
         total += n;
-    }
 
-    if (total) {
         srt_ring_publish(dst);
     }
 

@@ -40,6 +40,7 @@ static void *ngx_srt_shm_get(ngx_slab_pool_t *pool, ngx_srt_dir_t *dir,
 static ngx_int_t ngx_srt_shm_ring(ngx_slab_pool_t *pool, ngx_srt_dir_t *dir,
     ngx_log_t *log, ngx_srt_ring_t *ring, size_t bytes, ngx_str_t *name,
     ngx_str_t *url);
+static ngx_int_t ngx_srt_lease_lock_any(ngx_srt_lease_t *lease);
 static void ngx_srt_wake_handler(ngx_event_t *ev);
 static void ngx_srt_dispatch(ngx_event_t *ev);
 
@@ -51,6 +52,7 @@ static ngx_uint_t   ngx_srt_wake_next;
 
 /* worker: its own slot and the rings it reads */
 static ngx_int_t          ngx_srt_wake_slot = -1;
+static ngx_msec_t         ngx_srt_generation;
 static ngx_connection_t  *ngx_srt_wake_conn;
 static ngx_queue_t        ngx_srt_active_rings;
 static ngx_event_t        ngx_srt_dispatch_event;
@@ -231,15 +233,27 @@ ngx_srt_shm_get(ngx_slab_pool_t *pool, ngx_srt_dir_t *dir, ngx_log_t *log,
 
 /* leases */
 
+/*
+ * Takes ownership under the batch lock, so it never interleaves with a
+ * batch of the previous owner.  A worker of an older configuration never
+ * takes a lease back from a newer one (NGX_DECLINED): this orders a reload
+ * against an old worker still retrying its own claim.
+ */
+
 ngx_int_t
 ngx_srt_lease_claim(ngx_srt_lease_t *lease)
 {
-    lease->owner = ngx_pid;     /* published before the lock is released */
-
-    if (ngx_srt_lease_lock(lease) == NGX_BUSY) {
+    if (ngx_srt_lease_lock_any(lease) != NGX_OK) {
         return NGX_BUSY;
     }
 
+    if (lease->gen > (ngx_atomic_uint_t) ngx_srt_generation) {
+        ngx_srt_lease_unlock(lease);
+        return NGX_DECLINED;
+    }
+
+    lease->owner = ngx_pid;
+    lease->gen = ngx_srt_generation;
     lease->worker = ngx_worker;
     lease->since = ngx_time();
 
@@ -257,6 +271,22 @@ ngx_srt_lease_claim(ngx_srt_lease_t *lease)
 
 ngx_int_t
 ngx_srt_lease_lock(ngx_srt_lease_t *lease)
+{
+    if (ngx_srt_lease_lock_any(lease) != NGX_OK) {
+        return NGX_BUSY;
+    }
+
+    if (lease->owner != (ngx_atomic_uint_t) ngx_pid) {
+        ngx_srt_lease_unlock(lease);
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_srt_lease_lock_any(ngx_srt_lease_t *lease)
 {
     ngx_uint_t        spin;
     ngx_atomic_uint_t holder;
@@ -295,11 +325,6 @@ ngx_srt_lease_lock(ngx_srt_lease_t *lease)
         }
     }
 
-    if (lease->owner != (ngx_atomic_uint_t) ngx_pid) {
-        ngx_srt_lease_unlock(lease);
-        return NGX_DECLINED;
-    }
-
     return NGX_OK;
 }
 
@@ -326,13 +351,6 @@ ngx_srt_wake_init_master(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
         ngx_srt_wake_inited = 1;
     }
 
-    if (mcf->workers > NGX_SRT_WAKE_SLOTS) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "srt supports at most %d worker processes",
-                      NGX_SRT_WAKE_SLOTS);
-        return NGX_ERROR;
-    }
-
     mcf->wake_base = ngx_srt_wake_next;
 
     for (i = 0; i < mcf->workers; i++) {
@@ -345,7 +363,7 @@ ngx_srt_wake_init_master(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
         ngx_srt_wake_fd[slot] = eventfd(0, EFD_NONBLOCK|EFD_CLOEXEC);
 
         if (ngx_srt_wake_fd[slot] == -1) {
-            ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+            ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
                           "eventfd() failed");
             return NGX_ERROR;
         }
@@ -363,6 +381,8 @@ ngx_srt_wake_init_worker(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
     ngx_connection_t  *c;
 
     ngx_queue_init(&ngx_srt_active_rings);
+
+    ngx_srt_generation = mcf->generation;
 
     ngx_srt_dispatch_event.handler = ngx_srt_dispatch;
     ngx_srt_dispatch_event.log = cycle->log;
@@ -477,11 +497,13 @@ ngx_srt_ring_attach(ngx_srt_ring_t *ring, ngx_srt_reader_t *reader)
 
     if (ring->nreaders++ == 0) {
         ngx_queue_insert_tail(&ngx_srt_active_rings, &ring->active);
-        ring->seen = srt_ring_published(&ring->shm->ring);
 
+        /* the bit first: a batch published after it is signalled to us */
         (void) __atomic_fetch_or(&ring->shm->wake_mask,
                                  (ngx_atomic_uint_t) 1 << ngx_srt_wake_slot,
                                  __ATOMIC_SEQ_CST);
+
+        ring->seen = srt_ring_published(&ring->shm->ring);
     }
 }
 

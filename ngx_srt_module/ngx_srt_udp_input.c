@@ -23,6 +23,8 @@
 #define NGX_SRT_RCVBUF       (4 * 1024 * 1024)
 
 
+static ngx_int_t ngx_srt_udp_input_check_addrs(ngx_conf_t *cf,
+    ngx_srt_input_t *in);
 static void ngx_srt_udp_input_unexpected(ngx_connection_t *c);
 static void ngx_srt_udp_input_claim(ngx_event_t *ev);
 static ngx_int_t ngx_srt_udp_input_claimed(ngx_srt_input_t *in);
@@ -67,6 +69,10 @@ ngx_srt_udp_input_conf(ngx_conf_t *cf, ngx_srt_input_t *in)
         return NGX_ERROR;
     }
 
+    if (ngx_srt_udp_input_check_addrs(cf, in) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     ls = ngx_create_listening(cf, sa, in->addr.socklen);
     if (ls == NULL) {
         return NGX_ERROR;
@@ -87,6 +93,38 @@ ngx_srt_udp_input_conf(ngx_conf_t *cf, ngx_srt_input_t *in)
 }
 
 
+/* multicast interface and sources must be IPv4 literals: check at parse */
+
+static ngx_int_t
+ngx_srt_udp_input_check_addrs(ngx_conf_t *cf, ngx_srt_input_t *in)
+{
+    ngx_uint_t      i;
+    struct in_addr  a;
+
+    if (in->parsed.localaddr[0]
+        && inet_pton(AF_INET, in->parsed.localaddr, &a) != 1)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid input URL \"%V\": localaddr \"%s\" is "
+                           "not an IPv4 address", &in->url,
+                           in->parsed.localaddr);
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < in->parsed.nsources; i++) {
+        if (inet_pton(AF_INET, in->parsed.sources[i], &a) != 1) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid input URL \"%V\": source \"%s\" is "
+                               "not an IPv4 address", &in->url,
+                               in->parsed.sources[i]);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_srt_udp_input_unexpected(ngx_connection_t *c)
 {
@@ -97,6 +135,8 @@ ngx_srt_udp_input_unexpected(ngx_connection_t *c)
 /*
  * Master process: join multicast groups on the (possibly inherited) socket.
  * A socket inherited across reload is already a member: EADDRINUSE is fine.
+ * A failure (interface gone) is logged and counted but never returned: an
+ * init_module error during reload would make the master exit.
  */
 
 ngx_int_t
@@ -123,13 +163,8 @@ ngx_srt_udp_input_init_master(ngx_cycle_t *cycle, ngx_srt_input_t *in)
 
     iface.s_addr = htonl(INADDR_ANY);
 
-    if (in->parsed.localaddr[0]
-        && inet_pton(AF_INET, in->parsed.localaddr, &iface) != 1)
-    {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "input \"%V\": localaddr \"%s\" is not an IPv4 address",
-                      &in->url, in->parsed.localaddr);
-        return NGX_ERROR;
+    if (in->parsed.localaddr[0]) {
+        (void) inet_pton(AF_INET, in->parsed.localaddr, &iface);
     }
 
 #if (NGX_HAVE_INET6)
@@ -142,9 +177,9 @@ ngx_srt_udp_input_init_master(ngx_cycle_t *cycle, ngx_srt_input_t *in)
                        sizeof(mreq6)) == -1
             && ngx_errno != NGX_EADDRINUSE)
         {
-            ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+            ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_errno,
                           "input \"%V\": IPV6_JOIN_GROUP failed", &in->url);
-            return NGX_ERROR;
+            (void) ngx_atomic_fetch_add(&in->stats->errors, 1);
         }
 
         return NGX_OK;
@@ -166,14 +201,8 @@ ngx_srt_udp_input_init_master(ngx_cycle_t *cycle, ngx_srt_input_t *in)
             smreq.imr_multiaddr = sin->sin_addr;
             smreq.imr_interface = iface;
 
-            if (inet_pton(AF_INET, in->parsed.sources[i],
-                          &smreq.imr_sourceaddr) != 1)
-            {
-                ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                              "input \"%V\": source \"%s\" is not an IPv4 "
-                              "address", &in->url, in->parsed.sources[i]);
-                return NGX_ERROR;
-            }
+            (void) inet_pton(AF_INET, in->parsed.sources[i],
+                             &smreq.imr_sourceaddr);
 
             opt = IP_ADD_SOURCE_MEMBERSHIP;
             arg = &smreq;
@@ -192,10 +221,10 @@ ngx_srt_udp_input_init_master(ngx_cycle_t *cycle, ngx_srt_input_t *in)
         rc = setsockopt(fd, IPPROTO_IP, opt, arg, len);
 
         if (rc == -1 && ngx_errno != NGX_EADDRINUSE) {
-            ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+            ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_errno,
                           "input \"%V\": joining the multicast group failed",
                           &in->url);
-            return NGX_ERROR;
+            (void) ngx_atomic_fetch_add(&in->stats->errors, 1);
         }
     }
 
@@ -206,6 +235,7 @@ ngx_srt_udp_input_init_master(ngx_cycle_t *cycle, ngx_srt_input_t *in)
 ngx_int_t
 ngx_srt_udp_input_start(ngx_cycle_t *cycle, ngx_srt_input_t *in)
 {
+    ngx_int_t          rc;
     ngx_connection_t  *c;
 
     c = in->listening->connection;
@@ -214,6 +244,19 @@ ngx_srt_udp_input_start(ngx_cycle_t *cycle, ngx_srt_input_t *in)
         ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
                       "input \"%V\" has no connection in its owner worker",
                       &in->url);
+        return NGX_ERROR;
+    }
+
+    /*
+     * The connection stays attached to its listening entry, so that at
+     * graceful exit nginx deletes the event before closing the socket (the
+     * socket is shared with other processes: closing alone would leave it
+     * in this worker's epoll set).  That is also why the accept mutex,
+     * which arms and disarms listening sockets by itself, is refused.
+     */
+    if (ngx_use_accept_mutex) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "srt inputs need \"accept_mutex off\" (the default)");
         return NGX_ERROR;
     }
 
@@ -233,13 +276,25 @@ ngx_srt_udp_input_start(ngx_cycle_t *cycle, ngx_srt_input_t *in)
     in->claim.log = cycle->log;
     in->claim.cancelable = 1;
 
-    if (ngx_srt_udp_input_claimed(in) != NGX_OK) {
-        /* the previous owner is in the middle of a batch: retry shortly */
-        if (ngx_del_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
-            return NGX_ERROR;
+    rc = ngx_srt_udp_input_claimed(in);
+
+    if (rc != NGX_OK) {
+        if (c->read->active) {
+            (void) ngx_del_event(c->read, NGX_READ_EVENT, 0);
         }
 
-        ngx_add_timer(&in->claim, 1);
+        /* the previous owner is in the middle of a batch: retry shortly */
+        if (rc == NGX_BUSY) {
+            ngx_add_timer(&in->claim, 1);
+        }
+
+        return NGX_OK;
+    }
+
+    if (!c->read->active
+        && ngx_add_event(c->read, NGX_READ_EVENT, 0) != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     return NGX_OK;
@@ -273,18 +328,26 @@ ngx_srt_udp_input_release(ngx_srt_input_t *in)
 static void
 ngx_srt_udp_input_claim(ngx_event_t *ev)
 {
+    ngx_int_t         rc;
     ngx_srt_input_t  *in = ev->data;
 
     if (ngx_exiting) {
         return;
     }
 
-    if (ngx_srt_udp_input_claimed(in) != NGX_OK) {
-        ngx_add_timer(ev, 1);
+    rc = ngx_srt_udp_input_claimed(in);
+
+    if (rc != NGX_OK) {
+        if (rc == NGX_BUSY) {
+            ngx_add_timer(ev, 1);
+        }
+
         return;
     }
 
-    if (ngx_add_event(in->connection->read, NGX_READ_EVENT, 0) != NGX_OK) {
+    if (!in->connection->read->active
+        && ngx_add_event(in->connection->read, NGX_READ_EVENT, 0) != NGX_OK)
+    {
         ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
                       "input \"%V\": cannot arm the socket", &in->url);
     }
@@ -296,10 +359,19 @@ ngx_srt_udp_input_claim(ngx_event_t *ev)
 static ngx_int_t
 ngx_srt_udp_input_claimed(ngx_srt_input_t *in)
 {
+    ngx_int_t             rc;
     ngx_srt_shm_input_t  *st;
 
-    if (ngx_srt_lease_claim(&in->ring.shm->lease) != NGX_OK) {
-        return NGX_AGAIN;
+    rc = ngx_srt_lease_claim(&in->ring.shm->lease);
+
+    if (rc != NGX_OK) {
+        if (rc == NGX_DECLINED) {
+            ngx_log_error(NGX_LOG_INFO, in->connection->log, 0,
+                          "srt route \"%V\": input \"%V\" belongs to a "
+                          "newer configuration", &in->route->name, &in->url);
+        }
+
+        return rc;
     }
 
     /* safe without the lock: the previous owner has stopped writing */
@@ -408,10 +480,6 @@ ngx_srt_udp_input_read(ngx_event_t *rev)
         }
     }
 
-    if (packets) {
-        srt_ring_publish(&in->ring.shm->ring);
-    }
-
     /* single writer: plain stores publish the counters */
     st->bytes += bytes;
     st->datagrams = in->sync.datagrams;
@@ -476,6 +544,15 @@ ngx_srt_udp_input_datagram(ngx_srt_input_t *in, u_char *buf, size_t len)
 
         srt_ring_write(&in->ring.shm->ring, pkt, runs[r].count, ngx_srt_flags);
         total += runs[r].count;
+    }
+
+    /*
+     * Publish every datagram (a plain store): the writer must never run
+     * further ahead of what readers see than the ring's margin, whatever
+     * the size of the recvmmsg batch.  Readers are signalled once a batch.
+     */
+    if (total) {
+        srt_ring_publish(&in->ring.shm->ring);
     }
 
     return total;

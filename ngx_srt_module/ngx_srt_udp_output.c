@@ -80,7 +80,7 @@ ngx_srt_udp_output_start(ngx_cycle_t *cycle, ngx_srt_output_t *out)
     out->claim.log = cycle->log;
     out->claim.cancelable = 1;
 
-    if (ngx_srt_udp_output_claimed(out) != NGX_OK) {
+    if (ngx_srt_udp_output_claimed(out) == NGX_BUSY) {
         ngx_add_timer(&out->claim, 1);
     }
 
@@ -187,7 +187,7 @@ ngx_srt_udp_output_claim(ngx_event_t *ev)
 {
     ngx_srt_output_t  *out = ev->data;
 
-    if (!ngx_exiting && ngx_srt_udp_output_claimed(out) != NGX_OK) {
+    if (!ngx_exiting && ngx_srt_udp_output_claimed(out) == NGX_BUSY) {
         ngx_add_timer(ev, 1);
     }
 }
@@ -196,8 +196,12 @@ ngx_srt_udp_output_claim(ngx_event_t *ev)
 static ngx_int_t
 ngx_srt_udp_output_claimed(ngx_srt_output_t *out)
 {
-    if (ngx_srt_lease_claim(&out->stats->lease) != NGX_OK) {
-        return NGX_AGAIN;
+    ngx_int_t  rc;
+
+    rc = ngx_srt_lease_claim(&out->stats->lease);
+
+    if (rc != NGX_OK) {
+        return rc;      /* NGX_BUSY: retry; NGX_DECLINED: a newer owner */
     }
 
     ngx_memzero(&out->reader.rd, sizeof(srt_ring_reader_t));

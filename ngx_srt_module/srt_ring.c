@@ -111,8 +111,52 @@ srt_ring_publish(srt_ring_t *r)
 void
 srt_ring_writer_resume(srt_ring_t *r)
 {
-    __atomic_store_n(&r->reserve_seq, r->write_seq, __ATOMIC_SEQ_CST);
+    uint8_t         *p;
+    uint64_t         seq, wseq;
+    srt_ring_rap_t  *rap;
+
+    wseq = r->write_seq;
+
+    /* whatever the dead writer left half-written becomes null packets */
+
+    for (seq = wseq; seq < r->reserve_seq; seq++) {
+        p = r->data + (seq % r->capacity) * SRT_RING_PKT;
+        memset(p, 0xff, SRT_RING_PKT);
+        p[0] = 0x47;
+        p[1] = 0x1f;
+        p[2] = 0xff;
+        p[3] = 0x10;
+    }
+
+    while (r->rap_count) {
+        rap = &r->rap[(r->rap_count - 1) % SRT_RING_RAPS];
+
+        if (rap->key < wseq) {
+            break;
+        }
+
+        r->rap_count--;
+    }
+
+    if (r->last_pat > wseq) {
+        r->last_pat = 0;
+    }
+
+    if (r->last_pmt > wseq) {
+        r->last_pmt = 0;
+    }
+
+    if (r->last_key > wseq) {
+        r->last_key = 0;
+    }
+
+    if (r->psi_version & 1) {
+        r->psi_version++;
+    }
+
     r->psi_building = 0;
+
+    srt_ring_publish(r);
 }
 
 

@@ -25,7 +25,9 @@
 #define SRT_RING_PKT        188
 #define SRT_RING_RAPS       64      /* recent random access points kept */
 #define SRT_RING_PSI_PKTS   8       /* PAT + PMT packets kept */
-#define SRT_RING_MIN_PKTS   512
+#define SRT_RING_MIN_PKTS   8192    /* 1.5 MB: margin >= 1024 packets; a
+                                       writer publishes at most 512 packets
+                                       at a time */
 
 
 typedef struct {
@@ -89,8 +91,9 @@ void srt_ring_publish(srt_ring_t *r);
 
 /*
  * A new writer taking over (reload, or the previous one was killed in the
- * middle of a batch) drops what was written but never published.  Safe for
- * readers: they never read that close to the write position.
+ * middle of a batch) turns what was written but never published into null
+ * packets and publishes them, forgets keyframes and PSI that were never
+ * published, and closes an interrupted PSI update.
  */
 void srt_ring_writer_resume(srt_ring_t *r);
 

@@ -92,7 +92,7 @@ route demo {
     output udp://127.0.0.1:$p3?pkt_size=188&ttl=4;
 }
 route other_1.x-y {
-    ring_size 1m;
+    ring_size 2m;
     input rtp://127.0.0.1:$p4?rtp=on;
 }
 EOF

@@ -75,6 +75,7 @@ test_capacity(void **state)
     (void) state;
 
     assert_int_equal(srt_ring_capacity(1000), 0);
+    assert_int_equal(srt_ring_capacity(1024 * 1024), 0);
     assert_true(srt_ring_capacity(4 * 1024 * 1024) > 20000);
     assert_true(srt_ring_size(srt_ring_capacity(4 * 1024 * 1024))
                 <= 4 * 1024 * 1024);
@@ -293,7 +294,7 @@ test_overrun_without_keyframe_waits(void **state)
 
 
 static void
-test_writer_resume_drops_unpublished(void **state)
+test_writer_resume_nulls_unpublished(void **state)
 {
     size_t              n;
     srt_ring_t         *r;
@@ -312,18 +313,26 @@ test_writer_resume_drops_unpublished(void **state)
     write_one(r, 666, 0);
     write_one(r, 667, 0);
 
-    srt_ring_writer_resume(r);
-    assert_int_equal(srt_ring_write_pos(r), 2);
+    write_one(r, 668, SRT_TS_F_RAP);
 
-    write_one(r, 2, 0);
+    srt_ring_writer_resume(r);
+
+    /* published as null packets, and the keyframe is forgotten */
+    assert_int_equal(srt_ring_published(r), 5);
+    assert_int_equal(r->rap_count, 1);
+
+    write_one(r, 5, 0);
     srt_ring_publish(r);
 
     memset(&rd, 0, sizeof(rd));
     assert_int_equal(srt_ring_reader_start(r, &rd), 1);
+    assert_int_equal(rd.pos, 0);
 
     n = srt_ring_peek(r, &rd, &p, 10);
-    assert_int_equal(n, 3);
-    assert_int_equal(pkt_seq(p + 2 * SRT_RING_PKT), 2);
+    assert_int_equal(n, 6);
+    assert_int_equal(srt_ts_pid(p + 2 * SRT_RING_PKT), SRT_TS_NULL_PID);
+    assert_int_equal(srt_ts_pid(p + 4 * SRT_RING_PKT), SRT_TS_NULL_PID);
+    assert_int_equal(pkt_seq(p + 5 * SRT_RING_PKT), 5);
 
     free(r);
 }
@@ -457,7 +466,7 @@ main(void)
         cmocka_unit_test(test_wrap_contiguous),
         cmocka_unit_test(test_overrun_skips_to_newest_keyframe),
         cmocka_unit_test(test_overrun_without_keyframe_waits),
-        cmocka_unit_test(test_writer_resume_drops_unpublished),
+        cmocka_unit_test(test_writer_resume_nulls_unpublished),
         cmocka_unit_test(test_threads_never_accept_torn_packets),
     };
 

@@ -19,7 +19,7 @@
 
 #define NGX_HTTP_SRT_TS_RUN      512     /* packets per send, ~94 KB */
 #define NGX_HTTP_SRT_TS_BURST    (2 * 1024 * 1024)   /* bytes per event */
-#define NGX_HTTP_SRT_TS_ALIVE    10000                /* ms */
+#define NGX_HTTP_SRT_TS_ALIVE    5000                 /* ms */
 
 
 typedef struct {

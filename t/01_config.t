@@ -36,6 +36,16 @@ route a {
     output udp://127.0.0.1:$p2?pkt_size=1000; #!
 }
 EOF
+    ['multicast localaddr not an IPv4 address', <<"EOF"],
+route a {
+    input udp://239.255.1.1:$p1?localaddr=eth0; #!
+}
+EOF
+    ['SSM source not an IPv4 address', <<"EOF"],
+route a {
+    input udp://somehost\@239.255.1.1:$p1; #!
+}
+EOF
     ['duplicate route names', <<"EOF"],
 route a {
     input udp://127.0.0.1:$p1;

@@ -198,9 +198,9 @@ sub start {
 
                 # the master forks workers one by one: wait for all of them
                 my $want = $self->{conf_workers} || $self->{workers};
-                while (time < $deadline
-                       && $self->worker_pids(only_current => 1) < $want)
-                {
+                while (time < $deadline) {
+                    my @w = $self->worker_pids(only_current => 1);
+                    last if @w >= $want;
                     sleep 0.05;
                 }
                 return 1;

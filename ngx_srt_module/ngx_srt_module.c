@@ -492,7 +492,6 @@ ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     out->url = value[1];
     out->route = rt;
-    out->index = rt->outputs.nelts - 1;
     out->fd = (ngx_socket_t) -1;
 
     if (srt_url_parse((char *) value[1].data, value[1].len, 1, &out->parsed,
@@ -663,6 +662,20 @@ ngx_srt_input_listening(ngx_cycle_t *cycle, ngx_srt_input_t *in)
 }
 
 
+/* bit/s over the last tick, from a byte counter only its owner writes */
+
+void
+ngx_srt_bitrate(ngx_atomic_t *bytes, uint64_t *last, ngx_atomic_t *bitrate,
+    ngx_msec_t elapsed)
+{
+    uint64_t  now;
+
+    now = *bytes;
+    *bitrate = (now - *last) * 8 * 1000 / elapsed;
+    *last = now;
+}
+
+
 uint64_t
 ngx_srt_unix_msec(void)
 {
@@ -787,6 +800,7 @@ ngx_srt_tick(ngx_event_t *ev)
 
     ngx_uint_t         i, j;
     ngx_msec_t         elapsed;
+    ngx_srt_input_t   *in;
     ngx_srt_route_t  **rtp;
     ngx_srt_output_t  *out;
 
@@ -796,14 +810,18 @@ ngx_srt_tick(ngx_event_t *ev)
     rtp = mcf->routes.elts;
 
     for (i = 0; elapsed && i < mcf->routes.nelts; i++) {
-        if (rtp[i]->input->owned) {
-            ngx_srt_udp_input_tick(rtp[i]->input, elapsed);
+        in = rtp[i]->input;
+
+        if (in->owned) {
+            ngx_srt_bitrate(&in->stats->bytes, &in->last_bytes,
+                            &in->stats->bitrate, elapsed);
         }
 
         out = rtp[i]->outputs.elts;
         for (j = 0; j < rtp[i]->outputs.nelts; j++) {
             if (out[j].owned) {
-                ngx_srt_udp_output_tick(&out[j], elapsed);
+                ngx_srt_bitrate(&out[j].stats->bytes, &out[j].last_bytes,
+                                &out[j].stats->bitrate, elapsed);
             }
         }
     }

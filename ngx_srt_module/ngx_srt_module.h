@@ -139,7 +139,6 @@ typedef struct {
     ngx_addr_t                addr;          /* bind address */
     ngx_uint_t                multicast;
     ngx_uint_t                worker;        /* owner worker index */
-    ngx_uint_t                index;
     ngx_listening_t          *listening;     /* set in init_module */
     ngx_uint_t                listening_index;
     ngx_srt_route_t          *route;
@@ -152,7 +151,6 @@ typedef struct {
     srt_ts_analyzer_t        *analyzer;
     ngx_event_t               claim;         /* retries a contended claim */
     uint64_t                  last_bytes;
-    ngx_msec_t                last_tick;
     unsigned                  owned:1;
 
     u_char                   *conf_file;
@@ -167,7 +165,6 @@ typedef struct {
     ngx_addr_t                local;         /* localaddr=, or socklen 0 */
     ngx_uint_t                multicast;
     ngx_uint_t                worker;
-    ngx_uint_t                index;
     ngx_uint_t                pkts_per_dgram;
     ngx_srt_route_t          *route;
     ngx_srt_shm_output_t     *stats;
@@ -229,6 +226,8 @@ ngx_srt_route_t *ngx_srt_find_route(ngx_cycle_t *cycle, ngx_str_t *name);
 ngx_listening_t *ngx_srt_input_listening(ngx_cycle_t *cycle,
     ngx_srt_input_t *in);
 uint64_t ngx_srt_unix_msec(void);
+void ngx_srt_bitrate(ngx_atomic_t *bytes, uint64_t *last, ngx_atomic_t *bitrate,
+    ngx_msec_t elapsed);
 ngx_int_t ngx_srt_resolve(ngx_conf_t *cf, ngx_str_t *url, srt_url_t *parsed,
     ngx_uint_t listen, ngx_addr_t *addr, ngx_uint_t *multicast);
 
@@ -255,7 +254,6 @@ ngx_int_t ngx_srt_udp_input_init_master(ngx_cycle_t *cycle,
     ngx_srt_input_t *in);
 ngx_int_t ngx_srt_udp_input_start(ngx_cycle_t *cycle, ngx_srt_input_t *in);
 void ngx_srt_udp_input_release(ngx_srt_input_t *in);
-void ngx_srt_udp_input_tick(ngx_srt_input_t *in, ngx_msec_t elapsed);
 
 /* ngx_srt_selector.c */
 ngx_int_t ngx_srt_selector_start(ngx_cycle_t *cycle, ngx_srt_route_t *rt);
@@ -264,7 +262,6 @@ ngx_int_t ngx_srt_selector_start(ngx_cycle_t *cycle, ngx_srt_route_t *rt);
 ngx_int_t ngx_srt_udp_output_conf(ngx_conf_t *cf, ngx_srt_output_t *out);
 ngx_int_t ngx_srt_udp_output_start(ngx_cycle_t *cycle, ngx_srt_output_t *out);
 void ngx_srt_udp_output_stop(ngx_srt_output_t *out);
-void ngx_srt_udp_output_tick(ngx_srt_output_t *out, ngx_msec_t elapsed);
 
 
 #endif /* _NGX_SRT_MODULE_H_INCLUDED_ */

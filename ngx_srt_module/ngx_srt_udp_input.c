@@ -404,6 +404,7 @@ ngx_srt_udp_input_read(ngx_event_t *rev)
 {
     int                    n, i, round;
     size_t                 bytes;
+    uint64_t               now;
     ngx_int_t              rc;
     ngx_uint_t             packets;
     ngx_connection_t      *c;
@@ -491,11 +492,13 @@ ngx_srt_udp_input_read(ngx_event_t *rev)
     st->cc_errors = in->analyzer->cc_errors;
 
     if (bytes) {
-        if (st->last_data + 1000 < ngx_srt_unix_msec()) {
-            st->since = ngx_srt_unix_msec();
+        now = ngx_srt_unix_msec();
+
+        if (st->last_data + 1000 < now) {
+            st->since = now;     /* live again after a pause */
         }
 
-        st->last_data = ngx_srt_unix_msec();
+        st->last_data = now;
     }
 
     ngx_srt_lease_unlock(&in->ring.shm->lease);
@@ -556,15 +559,4 @@ ngx_srt_udp_input_datagram(ngx_srt_input_t *in, u_char *buf, size_t len)
     }
 
     return total;
-}
-
-
-void
-ngx_srt_udp_input_tick(ngx_srt_input_t *in, ngx_msec_t elapsed)
-{
-    uint64_t  bytes;
-
-    bytes = in->stats->bytes;
-    in->stats->bitrate = (bytes - in->last_bytes) * 8 * 1000 / elapsed;
-    in->last_bytes = bytes;
 }

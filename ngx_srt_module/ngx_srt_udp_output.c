@@ -415,14 +415,3 @@ ngx_srt_udp_output_stop(ngx_srt_output_t *out)
         out->fd = (ngx_socket_t) -1;
     }
 }
-
-
-void
-ngx_srt_udp_output_tick(ngx_srt_output_t *out, ngx_msec_t elapsed)
-{
-    uint64_t  bytes;
-
-    bytes = out->stats->bytes;
-    out->stats->bitrate = (bytes - out->last_bytes) * 8 * 1000 / elapsed;
-    out->last_bytes = bytes;
-}

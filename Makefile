@@ -26,7 +26,10 @@ UNIT_LIB   := $(wildcard ngx_srt_module/srt_*.c)
 UNIT_CFLAGS := -std=gnu99 -g -O1 -Wall -Wextra -Werror -Ingx_srt_module \
 	-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all deps modules run test unit prove bench clean
+TOOL_SRCS  := $(wildcard t/tools/*.c)
+TOOL_BINS  := $(patsubst t/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+
+.PHONY: all deps modules tools run test unit prove bench clean
 
 all: modules
 
@@ -73,13 +76,20 @@ $(BUILD)/unit/%: t/unit/%.c $(UNIT_LIB) $(wildcard ngx_srt_module/srt_*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_LIB) -lcmocka -lpthread
 
+# helpers the tests run (the lossy UDP relay)
+$(BUILD)/tools/%: t/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu99 -O2 -Wall -Wextra -Werror -o $@ $<
+
+tools: $(TOOL_BINS)
+
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "# $$t"; $$t; done
 
-prove: modules
+prove: modules tools
 	prove -r -v t/
 
-test: deps modules unit
+test: deps modules tools unit
 	prove -r t/
 
 bench: modules

@@ -24,6 +24,11 @@ static ngx_int_t ngx_http_route_api_send(ngx_http_request_t *r,
 static ngx_int_t ngx_http_route_api_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *message);
 static json_t *ngx_http_route_api_route(ngx_srt_route_t *rt);
+static json_t *ngx_http_route_api_srt(ngx_srt_route_t *rt, ngx_uint_t input,
+    ngx_atomic_t *connects, ngx_atomic_t *rejected,
+    ngx_atomic_t *bad_passphrase);
+static json_t *ngx_http_route_api_srt_conn(ngx_srt_shm_conn_t *slot);
+static json_t *ngx_http_route_api_srt_all(ngx_srt_main_conf_t *mcf);
 static json_t *ngx_http_route_api_owner(ngx_srt_lease_t *lease);
 static json_t *ngx_http_route_api_str(ngx_str_t *s);
 static char *ngx_http_route_api(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -103,6 +108,10 @@ ngx_http_route_api_handler(ngx_http_request_t *r)
     }
 
     if (p == NULL) {
+        p = ngx_strlcasestrn(r->uri.data, last, (u_char *) "/srt", 4 - 1);
+    }
+
+    if (p == NULL) {
         return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
                                         "unknown API resource");
     }
@@ -119,6 +128,16 @@ ngx_http_route_api_handler(ngx_http_request_t *r)
                          "workers", (json_int_t) (mcf ? mcf->workers : 0),
                          "pid", (json_int_t) ngx_pid);
         return ngx_http_route_api_send(r, NGX_HTTP_OK, json);
+    }
+
+    if (path.len == 3 && ngx_strncmp(path.data, "srt", 3) == 0) {
+        if (mcf == NULL || mcf->conns == NULL) {
+            return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
+                                            "no srt{} configuration");
+        }
+
+        return ngx_http_route_api_send(r, NGX_HTTP_OK,
+                                       ngx_http_route_api_srt_all(mcf));
     }
 
     if (path.len == 6 && ngx_strncmp(path.data, "routes", 6) == 0) {
@@ -205,6 +224,13 @@ ngx_http_route_api_route(ngx_srt_route_t *rt)
                    "owner",
                    ngx_http_route_api_owner(&rt->input->ring.shm->lease));
 
+    if (rt->input->srt) {
+        json_object_set_new(in, "srt",
+                            ngx_http_route_api_srt(rt, 1, &ist->connects,
+                                                   &ist->rejected,
+                                                   &ist->bad_passphrase));
+    }
+
     inputs = json_array();
     json_array_append_new(inputs, in);
 
@@ -235,6 +261,14 @@ ngx_http_route_api_route(ngx_srt_route_t *rt)
                       "owner", ngx_http_route_api_owner(&ost->lease));
 
         json_object_set_new(o, "id", json_sprintf("out%u", (unsigned) i));
+
+        if (out[i].srt) {
+            json_object_set_new(o, "srt",
+                                ngx_http_route_api_srt(rt, 0, &ost->connects,
+                                                       &ost->rejected,
+                                                       &ost->bad_passphrase));
+        }
+
         json_array_append_new(outputs, o);
     }
 
@@ -266,6 +300,160 @@ ngx_http_route_api_route(ngx_srt_route_t *rt)
                           srt_ring_published(&rt->input->ring.shm->ring));
 
     return route;
+}
+
+
+/* an SRT endpoint: counters and its live connections from any worker */
+
+static json_t *
+ngx_http_route_api_srt(ngx_srt_route_t *rt, ngx_uint_t input,
+    ngx_atomic_t *connects, ngx_atomic_t *rejected,
+    ngx_atomic_t *bad_passphrase)
+{
+    json_t               *conns;
+    ngx_uint_t            i, kind, is_input;
+    ngx_atomic_uint_t     pid;
+    ngx_srt_shm_conn_t   *slot;
+    ngx_srt_main_conf_t  *mcf;
+
+    conns = json_array();
+    mcf = ngx_srt_get_main_conf(ngx_cycle);
+
+    for (i = 0; mcf && mcf->conns && i < NGX_SRT_CONN_SLOTS; i++) {
+        slot = &mcf->conns->slot[i];
+        pid = slot->pid;
+        kind = slot->kind;
+
+        if (pid == 0
+            || ngx_strncmp(slot->route, rt->name.data, rt->name.len) != 0
+            || slot->route[rt->name.len] != '\0')
+        {
+            continue;
+        }
+
+        is_input = (kind == NGX_SRT_CONN_PUBLISHER
+                    || kind == NGX_SRT_CONN_PULL);
+
+        if (is_input != input) {
+            continue;
+        }
+
+        /* left behind by a killed worker, until its slot is reused */
+        if (kill((ngx_pid_t) pid, 0) == -1 && ngx_errno == NGX_ESRCH) {
+            continue;
+        }
+
+        json_array_append_new(conns, ngx_http_route_api_srt_conn(slot));
+    }
+
+    return json_pack("{s:I, s:I, s:I, s:I, s:o}",
+                     "connected", (json_int_t) json_array_size(conns),
+                     "connects", (json_int_t) *connects,
+                     "rejected", (json_int_t) *rejected,
+                     "bad_passphrase", (json_int_t) *bad_passphrase,
+                     "connections", conns);
+}
+
+
+static json_t *
+ngx_http_route_api_srt_conn(ngx_srt_shm_conn_t *slot)
+{
+    static const char  *kinds[] = { "", "publisher", "pull", "player",
+                                    "push" };
+
+    json_t      *o;
+    ngx_uint_t   kind;
+    uint64_t     now;
+
+    kind = slot->kind < 5 ? slot->kind : 0;
+    now = ngx_srt_unix_msec();
+
+    o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
+                  " s:f, s:f, s:f, s:f, s:I, s:I, s:I}",
+                  "id", (json_int_t) slot->id,
+                  "kind", kinds[kind],
+                  "route", (char *) slot->route,
+                  "peer", (char *) slot->peer,
+                  "streamid", (char *) slot->streamid,
+                  "worker", (json_int_t) slot->worker,
+                  "pid", (json_int_t) slot->pid,
+                  "since", (json_int_t) slot->since,
+                  "uptime_ms", (json_int_t) (now - slot->since),
+                  "rtt_ms", (double) slot->rtt_us / 1000,
+                  "bandwidth_mbps", (double) slot->bandwidth_kbps / 1000,
+                  "send_rate_mbps", (double) slot->send_kbps / 1000,
+                  "recv_rate_mbps", (double) slot->recv_kbps / 1000,
+                  "flight_pkts", (json_int_t) slot->flight_pkts,
+                  "send_buf_ms", (json_int_t) slot->send_buf_ms,
+                  "recv_buf_ms", (json_int_t) slot->recv_buf_ms);
+
+    json_object_set_new(o, "totals",
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                  "bytes_sent", (json_int_t) slot->bytes_sent,
+                  "bytes_received", (json_int_t) slot->bytes_received,
+                  "pkts_sent", (json_int_t) slot->pkts_sent,
+                  "pkts_received", (json_int_t) slot->pkts_received,
+                  "pkts_lost", (json_int_t) slot->pkts_lost,
+                  "pkts_retransmitted",
+                      (json_int_t) slot->pkts_retransmitted,
+                  "pkts_dropped", (json_int_t) slot->pkts_dropped,
+                  "pkts_undecrypted", (json_int_t) slot->pkts_undecrypted,
+                  "send_drops", (json_int_t) slot->send_drops));
+
+    json_object_set_new(o, "interval",
+        json_pack("{s:I, s:I, s:I, s:I}",
+                  "updated", (json_int_t) slot->updated,
+                  "pkts_lost", (json_int_t) slot->interval_lost,
+                  "pkts_retransmitted",
+                      (json_int_t) slot->interval_retransmitted,
+                  "pkts_dropped", (json_int_t) slot->interval_dropped));
+
+    return o;
+}
+
+
+/* GET /api/srt: every SRT connection and the refusals by reason */
+
+static json_t *
+ngx_http_route_api_srt_all(ngx_srt_main_conf_t *mcf)
+{
+    json_t               *conns;
+    ngx_uint_t            i;
+    ngx_atomic_uint_t     pid;
+    ngx_srt_shm_conns_t  *tab;
+
+    tab = mcf->conns;
+    conns = json_array();
+
+    for (i = 0; i < NGX_SRT_CONN_SLOTS; i++) {
+        pid = tab->slot[i].pid;
+
+        if (pid == 0
+            || (kill((ngx_pid_t) pid, 0) == -1 && ngx_errno == NGX_ESRCH))
+        {
+            continue;
+        }
+
+        json_array_append_new(conns,
+                              ngx_http_route_api_srt_conn(&tab->slot[i]));
+    }
+
+    return json_pack("{s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o}",
+                     "accepted", (json_int_t) tab->accepted,
+                     "rejected",
+                     "bad_request",
+                     (json_int_t) tab->rejected[NGX_SRT_REJ_BAD_REQUEST],
+                     "forbidden",
+                     (json_int_t) tab->rejected[NGX_SRT_REJ_FORBIDDEN],
+                     "not_found",
+                     (json_int_t) tab->rejected[NGX_SRT_REJ_NOT_FOUND],
+                     "conflict",
+                     (json_int_t) tab->rejected[NGX_SRT_REJ_CONFLICT],
+                     "bad_passphrase",
+                     (json_int_t) tab->rejected[NGX_SRT_REJ_BAD_PASSPHRASE],
+                     "overload",
+                     (json_int_t) tab->rejected[NGX_SRT_REJ_OVERLOAD],
+                     "connections", conns);
 }
 
 

@@ -25,6 +25,8 @@ static char *ngx_srt_ring_size(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_srt_input(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_srt_publisher(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_srt_check_ports(ngx_conf_t *cf,
     ngx_srt_main_conf_t *mcf);
 static ngx_uint_t ngx_srt_owner(ngx_str_t *a, const char *tag, ngx_str_t *b,
@@ -79,6 +81,13 @@ static ngx_command_t  ngx_srt_commands[] = {
       0,
       NULL },
 
+    { ngx_string("publisher"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_publisher,
+      0,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -124,6 +133,13 @@ ngx_srt_create_conf(ngx_cycle_t *cycle)
     mcf->ring_size = NGX_CONF_UNSET_SIZE;
 
     if (ngx_array_init(&mcf->routes, cycle->pool, 4, sizeof(ngx_srt_route_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    if (ngx_array_init(&mcf->srt_ports, cycle->pool, 2,
+                       sizeof(ngx_srt_srt_port_t))
         != NGX_OK)
     {
         return NULL;
@@ -236,7 +252,11 @@ ngx_srt_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_conf_init_size_value(mcf->shm_size, 128 * 1024 * 1024);
     ngx_conf_init_size_value(mcf->ring_size, 4 * 1024 * 1024);
 
-    need = 1024 * 1024;
+    if (ngx_srt_srt_ports_fixup(mcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    need = 1024 * 1024 + sizeof(ngx_srt_shm_conns_t);
     rtp = mcf->routes.elts;
 
     for (i = 0; i < mcf->routes.nelts; i++) {
@@ -447,7 +467,12 @@ ngx_srt_input(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_srt_udp_input_conf(cf, in) != NGX_OK) {
+    if (in->parsed.scheme == SRT_URL_SRT) {
+        if (ngx_srt_srt_input_conf(cf, mcf, in) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+    } else if (ngx_srt_udp_input_conf(cf, in) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -503,7 +528,38 @@ ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_srt_udp_output_conf(cf, out) != NGX_OK) {
+    if (out->parsed.scheme == SRT_URL_SRT) {
+        if (ngx_srt_srt_output_conf(cf, mcf, out) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+    } else if (ngx_srt_udp_output_conf(cf, out) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_srt_publisher(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_srt_main_conf_t  *mcf = conf;
+
+    ngx_str_t  *value;
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "exclusive") == 0) {
+        mcf->current->publisher_replace = 0;
+
+    } else if (ngx_strcmp(value[1].data, "replace") == 0) {
+        mcf->current->publisher_replace = 1;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\", it must be \"exclusive\" "
+                           "or \"replace\"", &value[1]);
         return NGX_CONF_ERROR;
     }
 
@@ -520,17 +576,45 @@ ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_srt_check_ports(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf)
 {
-    ngx_uint_t        i, j, wi, wj;
-    ngx_srt_input_t  *a, *b;
-    ngx_srt_route_t **rtp;
+    ngx_uint_t           i, j, wi, wj;
+    ngx_srt_input_t     *a, *b;
+    ngx_srt_route_t    **rtp;
+    ngx_srt_srt_port_t  *port;
 
     rtp = mcf->routes.elts;
+    port = mcf->srt_ports.elts;
 
     for (i = 0; i < mcf->routes.nelts; i++) {
         a = rtp[i]->input;
 
+        if (a->srt) {
+            continue;
+        }
+
+        /* SRT listeners are UDP sockets too */
+
+        for (j = 0; j < mcf->srt_ports.nelts; j++) {
+            if (ngx_inet_get_port(a->addr.sockaddr)
+                == ngx_inet_get_port(port[j].addr.sockaddr))
+            {
+                ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                              "input \"%V\" of route \"%V\" in %s:%ui "
+                              "conflicts with SRT listener \"%V\" in %s:%ui: "
+                              "both receive on UDP port %d",
+                              &a->url, &rtp[i]->name, a->conf_file,
+                              a->conf_line, &port[j].url, port[j].conf_file,
+                              port[j].conf_line,
+                              (int) ngx_inet_get_port(a->addr.sockaddr));
+                return NGX_ERROR;
+            }
+        }
+
         for (j = i + 1; j < mcf->routes.nelts; j++) {
             b = rtp[j]->input;
+
+            if (b->srt) {
+                continue;
+            }
 
             if (ngx_inet_get_port(a->addr.sockaddr)
                 != ngx_inet_get_port(b->addr.sockaddr))
@@ -676,14 +760,17 @@ ngx_srt_bitrate(ngx_atomic_t *bytes, uint64_t *last, ngx_atomic_t *bitrate,
 }
 
 
+/* the wall clock, also from the SRT thread (nginx's cached time is the
+   event loop's and may be stale there) */
+
 uint64_t
 ngx_srt_unix_msec(void)
 {
-    ngx_time_t  *tp;
+    struct timeval  tv;
 
-    tp = ngx_timeofday();
+    ngx_gettimeofday(&tv);
 
-    return (uint64_t) tp->sec * 1000 + tp->msec;
+    return (uint64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 
@@ -717,6 +804,10 @@ ngx_srt_init_module(ngx_cycle_t *cycle)
     rtp = mcf->routes.elts;
 
     for (i = 0; i < mcf->routes.nelts; i++) {
+        if (rtp[i]->input->srt) {
+            continue;
+        }
+
         rtp[i]->input->listening = ngx_srt_input_listening(cycle,
                                                            rtp[i]->input);
         (void) ngx_srt_udp_input_init_master(cycle, rtp[i]->input);
@@ -752,9 +843,19 @@ ngx_srt_init_process(ngx_cycle_t *cycle)
     for (i = 0; i < mcf->routes.nelts; i++) {
         rt = rtp[i];
 
+        ngx_queue_init(&rt->srt_players);
 
+        if (rt->input->srt) {
+            /* the SRT thread of whichever worker has the publisher */
+            rt->input->srt_analyzer = ngx_alloc(sizeof(srt_ts_analyzer_t),
+                                                cycle->log);
+            if (rt->input->srt_analyzer == NULL) {
+                return NGX_ERROR;
+            }
 
-        if (rt->input->worker == ngx_worker) {
+            srt_ts_analyzer_init(rt->input->srt_analyzer);
+
+        } else if (rt->input->worker == ngx_worker) {
             if (ngx_srt_udp_input_start(cycle, rt->input) != NGX_OK) {
                 return NGX_ERROR;
             }
@@ -771,12 +872,16 @@ ngx_srt_init_process(ngx_cycle_t *cycle)
 
         out = rt->outputs.elts;
         for (j = 0; j < rt->outputs.nelts; j++) {
-            if (out[j].worker == ngx_worker
+            if (!out[j].srt && out[j].worker == ngx_worker
                 && ngx_srt_udp_output_start(cycle, &out[j]) != NGX_OK)
             {
                 return NGX_ERROR;
             }
         }
+    }
+
+    if (ngx_srt_libsrt_start(cycle, mcf) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     ngx_srt_tick_event.handler = ngx_srt_tick;
@@ -812,14 +917,17 @@ ngx_srt_tick(ngx_event_t *ev)
     for (i = 0; elapsed && i < mcf->routes.nelts; i++) {
         in = rtp[i]->input;
 
-        if (in->owned) {
+        /* SRT endpoints may be written by any worker: the hash owner
+           computes their rates */
+
+        if (in->owned || (in->srt && in->worker == ngx_worker)) {
             ngx_srt_bitrate(&in->stats->bytes, &in->last_bytes,
                             &in->stats->bitrate, elapsed);
         }
 
         out = rtp[i]->outputs.elts;
         for (j = 0; j < rtp[i]->outputs.nelts; j++) {
-            if (out[j].owned) {
+            if (out[j].owned || (out[j].srt && out[j].worker == ngx_worker)) {
                 ngx_srt_bitrate(&out[j].stats->bytes, &out[j].last_bytes,
                                 &out[j].stats->bitrate, elapsed);
             }
@@ -846,12 +954,16 @@ ngx_srt_exit_process(ngx_cycle_t *cycle)
         return;
     }
 
+    ngx_srt_libsrt_stop(cycle);
+
     rtp = mcf->routes.elts;
 
     for (i = 0; i < mcf->routes.nelts; i++) {
         out = rtp[i]->outputs.elts;
         for (j = 0; j < rtp[i]->outputs.nelts; j++) {
-            ngx_srt_udp_output_stop(&out[j]);
+            if (!out[j].srt) {
+                ngx_srt_udp_output_stop(&out[j]);
+            }
         }
     }
 

@@ -33,6 +33,30 @@
 #define NGX_SRT_KEY_LEN          240
 
 #define NGX_SRT_BATCH            64      /* datagrams per recvmmsg/sendmmsg */
+#define NGX_SRT_CONN_SLOTS       2048    /* SRT connections in the zone */
+#define NGX_SRT_PEER_LEN         64
+#define NGX_SRT_SID_LEN          128     /* streamid kept for statistics */
+
+
+/* why an SRT connection was refused, counted in ngx_srt_shm_conns_t */
+typedef enum {
+    NGX_SRT_REJ_BAD_REQUEST = 0,         /* 1400: unparsable streamid */
+    NGX_SRT_REJ_FORBIDDEN,               /* 1403: mode not served here */
+    NGX_SRT_REJ_NOT_FOUND,               /* 1404: unknown route */
+    NGX_SRT_REJ_CONFLICT,                /* 1409: route has a publisher */
+    NGX_SRT_REJ_BAD_PASSPHRASE,          /* libsrt: wrong or no secret */
+    NGX_SRT_REJ_OVERLOAD,                /* 1402: no statistics slot */
+    NGX_SRT_REJ_LAST
+} ngx_srt_reject_e;
+
+
+/* what an SRT connection is for */
+typedef enum {
+    NGX_SRT_CONN_PUBLISHER = 1,          /* a listener input's publisher */
+    NGX_SRT_CONN_PULL,                   /* a caller input */
+    NGX_SRT_CONN_PLAYER,                 /* a listener output's player */
+    NGX_SRT_CONN_PUSH                    /* a caller output */
+} ngx_srt_conn_kind_e;
 
 
 /* one writer at a time: lock is held around each batch, owner says who may
@@ -74,6 +98,12 @@ typedef struct {
     ngx_atomic_t              last_data;     /* unix ms of the last data */
     ngx_atomic_t              since;         /* unix ms status changed */
     ngx_srt_pid_count_t       cc_by_pid[NGX_SRT_CC_PIDS];
+
+    /* SRT inputs */
+    ngx_atomic_t              publisher;     /* pid with a live publisher */
+    ngx_atomic_t              connects;
+    ngx_atomic_t              rejected;      /* refused publishers */
+    ngx_atomic_t              bad_passphrase;
 } ngx_srt_shm_input_t;
 
 
@@ -91,7 +121,59 @@ typedef struct {
     ngx_atomic_t              last_data;
     ngx_atomic_t              since;
     ngx_atomic_t              last_errno;
+
+    /* SRT outputs, updated by the SRT thread of every worker */
+    ngx_atomic_t              connects;
+    ngx_atomic_t              rejected;
+    ngx_atomic_t              bad_passphrase;
 } ngx_srt_shm_output_t;
+
+
+/*
+ * Statistics of one SRT connection, refreshed every second by the SRT
+ * thread of the process in pid.  Readers tolerate a torn update: these are
+ * gauges and counters for display, never used for decisions.
+ */
+typedef struct {
+    ngx_atomic_t              pid;           /* owner, 0 = free slot */
+    ngx_atomic_t              id;            /* libsrt socket id */
+    ngx_atomic_t              kind;          /* ngx_srt_conn_kind_e */
+    ngx_atomic_t              worker;
+    u_char                    route[NGX_SRT_NAME_LEN + 1];
+    u_char                    peer[NGX_SRT_PEER_LEN];
+    u_char                    streamid[NGX_SRT_SID_LEN];
+    uint64_t                  since;         /* unix ms of the connection */
+    uint64_t                  updated;       /* unix ms of these figures */
+
+    int64_t                   rtt_us;
+    int64_t                   bandwidth_kbps;    /* estimated link capacity */
+    int64_t                   send_kbps;
+    int64_t                   recv_kbps;
+    int64_t                   flight_pkts;
+    int64_t                   send_buf_ms;
+    int64_t                   recv_buf_ms;
+
+    uint64_t                  bytes_sent;
+    uint64_t                  bytes_received;
+    uint64_t                  pkts_sent;
+    uint64_t                  pkts_received;
+    uint64_t                  pkts_lost;         /* sender + receiver side */
+    uint64_t                  pkts_retransmitted;
+    uint64_t                  pkts_dropped;      /* too late, by libsrt */
+    uint64_t                  pkts_undecrypted;
+    uint64_t                  send_drops;        /* ours: send buffer full */
+
+    uint64_t                  interval_lost;     /* over the last second */
+    uint64_t                  interval_retransmitted;
+    uint64_t                  interval_dropped;
+} ngx_srt_shm_conn_t;
+
+
+typedef struct {
+    ngx_atomic_t              rejected[NGX_SRT_REJ_LAST];
+    ngx_atomic_t              accepted;
+    ngx_srt_shm_conn_t        slot[NGX_SRT_CONN_SLOTS];
+} ngx_srt_shm_conns_t;
 
 
 typedef struct {
@@ -131,6 +213,21 @@ typedef struct {
 
 
 typedef struct ngx_srt_route_s  ngx_srt_route_t;
+typedef struct ngx_srt_srt_port_s  ngx_srt_srt_port_t;
+
+
+/*
+ * Runtime state of an SRT caller (input or output) or of the current
+ * publisher of a listener input.  Owned by the SRT thread.
+ */
+typedef struct {
+    int                       sock;          /* SRTSOCKET, or -1 */
+    ngx_uint_t                connecting;
+    ngx_msec_t                next_attempt;  /* thread clock, ms */
+    ngx_msec_t                backoff;
+    ngx_msec_t                connected_at;
+    void                     *conn;          /* ngx_srt_conn_t when up */
+} ngx_srt_srt_endpoint_t;
 
 
 typedef struct {
@@ -144,6 +241,14 @@ typedef struct {
     ngx_srt_route_t          *route;
     ngx_srt_shm_input_t      *stats;
     ngx_srt_ring_t            ring;
+    ngx_uint_t                srt;           /* an srt:// input */
+    ngx_srt_srt_port_t       *port;          /* its listener port */
+
+    /* the SRT thread of the process that has the publisher or caller */
+    ngx_srt_srt_endpoint_t    ep;
+    srt_ts_sync_t             srt_sync;
+    srt_ts_analyzer_t        *srt_analyzer;
+    ngx_uint_t                srt_writing;   /* this thread owns the ring */
 
     /* owner worker only */
     ngx_connection_t         *connection;
@@ -168,6 +273,9 @@ typedef struct {
     ngx_uint_t                pkts_per_dgram;
     ngx_srt_route_t          *route;
     ngx_srt_shm_output_t     *stats;
+    ngx_uint_t                srt;           /* an srt:// output */
+    ngx_srt_srt_port_t       *port;          /* its listener port */
+    ngx_srt_srt_endpoint_t    ep;            /* caller: SRT thread only */
 
     /* owner worker only */
     ngx_socket_t              fd;
@@ -189,6 +297,16 @@ struct ngx_srt_route_s {
     ngx_srt_ring_t            ring;          /* the route ring */
     ngx_srt_shm_output_t     *selector;      /* selector lease + position */
     ngx_srt_shm_http_t       *http;
+    ngx_uint_t                publisher_replace; /* a new SRT publisher
+                                                    replaces the live one */
+
+    /* SRT players in this process: the list belongs to the SRT thread,
+       the event loop reads nplayers and sets pending when the ring grows */
+    ngx_queue_t               srt_players;
+    ngx_atomic_t              srt_nplayers;
+    ngx_atomic_t              srt_pending;
+    ngx_srt_reader_t          srt_reader;    /* event loop: wakes the thread */
+    ngx_uint_t                srt_outputs;   /* has srt:// outputs */
 
     /* selector owner only */
     ngx_srt_reader_t          reader;        /* on the input ring */
@@ -196,6 +314,29 @@ struct ngx_srt_route_s {
     ngx_event_t               claim;
     unsigned                  owned:1;
 
+    u_char                   *conf_file;
+    ngx_uint_t                conf_line;
+};
+
+
+/* a route served on an SRT listener port */
+typedef struct {
+    ngx_srt_route_t          *route;
+    ngx_srt_input_t          *input;         /* a listener input, or NULL */
+    ngx_srt_output_t         *output;        /* a listener output, or NULL */
+} ngx_srt_srt_entry_t;
+
+
+/*
+ * An SRT listener port and the routes it serves.  Built at configuration
+ * and never changed afterwards: the libsrt listen callback reads it from a
+ * libsrt thread.
+ */
+struct ngx_srt_srt_port_s {
+    ngx_addr_t                addr;
+    ngx_str_t                 url;           /* the first URL naming it */
+    srt_url_t                 parsed;        /* its socket options */
+    ngx_array_t               entries;       /* ngx_srt_srt_entry_t */
     u_char                   *conf_file;
     ngx_uint_t                conf_line;
 };
@@ -211,6 +352,8 @@ typedef struct {
     ngx_msec_t                generation;    /* grows with every reload */
     ngx_uint_t                workers;
     ngx_flag_t                enabled;
+    ngx_array_t               srt_ports;     /* ngx_srt_srt_port_t */
+    ngx_srt_shm_conns_t      *conns;
 } ngx_srt_main_conf_t;
 
 
@@ -244,16 +387,23 @@ ngx_int_t ngx_srt_lease_claim(ngx_srt_lease_t *lease);
 void ngx_srt_ring_attach(ngx_srt_ring_t *ring, ngx_srt_reader_t *reader);
 void ngx_srt_ring_detach(ngx_srt_ring_t *ring, ngx_srt_reader_t *reader);
 void ngx_srt_ring_signal(ngx_srt_ring_t *ring);
+void ngx_srt_ring_signal_all(ngx_srt_ring_t *ring);
 void ngx_srt_count_pid(ngx_srt_pid_count_t *table, ngx_uint_t pid);
 ngx_uint_t ngx_srt_worker_slot(void);
 ngx_uint_t ngx_srt_http_clients(ngx_srt_shm_http_t *http);
 
-/* ngx_srt_udp_input.c */
+/* ngx_srt_udp_input.c; the last two are shared with SRT inputs */
 ngx_int_t ngx_srt_udp_input_conf(ngx_conf_t *cf, ngx_srt_input_t *in);
 ngx_int_t ngx_srt_udp_input_init_master(ngx_cycle_t *cycle,
     ngx_srt_input_t *in);
 ngx_int_t ngx_srt_udp_input_start(ngx_cycle_t *cycle, ngx_srt_input_t *in);
 void ngx_srt_udp_input_release(ngx_srt_input_t *in);
+ngx_uint_t ngx_srt_input_datagram(ngx_srt_input_t *in, srt_ts_sync_t *sync,
+    srt_ts_analyzer_t *analyzer, unsigned *flags, u_char *buf, size_t len);
+void ngx_srt_input_resume_counters(ngx_srt_input_t *in, srt_ts_sync_t *sync,
+    srt_ts_analyzer_t *analyzer);
+void ngx_srt_input_publish_counters(ngx_srt_input_t *in, srt_ts_sync_t *sync,
+    srt_ts_analyzer_t *analyzer, size_t bytes);
 
 /* ngx_srt_selector.c */
 ngx_int_t ngx_srt_selector_start(ngx_cycle_t *cycle, ngx_srt_route_t *rt);
@@ -262,6 +412,17 @@ ngx_int_t ngx_srt_selector_start(ngx_cycle_t *cycle, ngx_srt_route_t *rt);
 ngx_int_t ngx_srt_udp_output_conf(ngx_conf_t *cf, ngx_srt_output_t *out);
 ngx_int_t ngx_srt_udp_output_start(ngx_cycle_t *cycle, ngx_srt_output_t *out);
 void ngx_srt_udp_output_stop(ngx_srt_output_t *out);
+
+/* ngx_srt_srt_conf.c: srt:// inputs, outputs and listener ports */
+ngx_int_t ngx_srt_srt_input_conf(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,
+    ngx_srt_input_t *in);
+ngx_int_t ngx_srt_srt_output_conf(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,
+    ngx_srt_output_t *out);
+ngx_int_t ngx_srt_srt_ports_fixup(ngx_srt_main_conf_t *mcf);
+
+/* ngx_srt_libsrt.c: the SRT thread */
+ngx_int_t ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf);
+void ngx_srt_libsrt_stop(ngx_cycle_t *cycle);
 
 
 #endif /* _NGX_SRT_MODULE_H_INCLUDED_ */

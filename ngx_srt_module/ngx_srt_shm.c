@@ -88,6 +88,12 @@ ngx_srt_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         pool->log_nomem = 0;
     }
 
+    mcf->conns = ngx_srt_shm_get(pool, dir, log, sizeof(ngx_srt_shm_conns_t),
+                                 &created, "conns");
+    if (mcf->conns == NULL) {
+        return NGX_ERROR;
+    }
+
     rtp = mcf->routes.elts;
 
     for (i = 0; i < mcf->routes.nelts; i++) {
@@ -554,6 +560,29 @@ ngx_srt_ring_signal(ngx_srt_ring_t *ring)
         }
 
         if (ngx_srt_wake_fd[slot] != -1) {
+            (void) write(ngx_srt_wake_fd[slot], &one, sizeof(uint64_t));
+        }
+    }
+}
+
+
+/*
+ * The same from any thread of a worker (the SRT thread writes input rings):
+ * every slot with readers, our own included, is woken through its eventfd,
+ * since posted events belong to the event loop.
+ */
+
+void
+ngx_srt_ring_signal_all(ngx_srt_ring_t *ring)
+{
+    uint64_t           one = 1;
+    ngx_uint_t         slot;
+    ngx_atomic_uint_t  mask;
+
+    mask = ring->shm->wake_mask;
+
+    for (slot = 0; mask; slot++, mask >>= 1) {
+        if ((mask & 1) && ngx_srt_wake_fd[slot] != -1) {
             (void) write(ngx_srt_wake_fd[slot], &one, sizeof(uint64_t));
         }
     }

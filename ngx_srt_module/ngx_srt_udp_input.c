@@ -29,8 +29,6 @@ static void ngx_srt_udp_input_unexpected(ngx_connection_t *c);
 static void ngx_srt_udp_input_claim(ngx_event_t *ev);
 static ngx_int_t ngx_srt_udp_input_claimed(ngx_srt_input_t *in);
 static void ngx_srt_udp_input_read(ngx_event_t *rev);
-static ngx_uint_t ngx_srt_udp_input_datagram(ngx_srt_input_t *in, u_char *buf,
-    size_t len);
 
 
 /* receive buffers, shared by all inputs of this (single-threaded) worker */
@@ -359,8 +357,7 @@ ngx_srt_udp_input_claim(ngx_event_t *ev)
 static ngx_int_t
 ngx_srt_udp_input_claimed(ngx_srt_input_t *in)
 {
-    ngx_int_t             rc;
-    ngx_srt_shm_input_t  *st;
+    ngx_int_t  rc;
 
     rc = ngx_srt_lease_claim(&in->ring.shm->lease);
 
@@ -377,18 +374,8 @@ ngx_srt_udp_input_claimed(ngx_srt_input_t *in)
     /* safe without the lock: the previous owner has stopped writing */
     srt_ring_writer_resume(&in->ring.shm->ring);
 
-    st = in->stats;
-
-    ngx_memzero(&in->sync, sizeof(srt_ts_sync_t));
-    in->sync.datagrams = st->datagrams;
-    in->sync.packets = st->packets;
-    in->sync.sync_losses = st->sync_losses;
-    in->sync.garbage_bytes = st->garbage_bytes;
-    in->sync.truncated = st->truncated;
-    in->sync.rtp_datagrams = st->rtp_datagrams;
-    in->sync.in_sync = 1;       /* garbage first after a takeover is a loss */
-    in->analyzer->cc_errors = st->cc_errors;
-    in->last_bytes = st->bytes;
+    ngx_srt_input_resume_counters(in, &in->sync, in->analyzer);
+    in->last_bytes = in->stats->bytes;
     in->owned = 1;
 
     ngx_log_error(NGX_LOG_INFO, in->connection->log, 0,
@@ -404,7 +391,6 @@ ngx_srt_udp_input_read(ngx_event_t *rev)
 {
     int                    n, i, round;
     size_t                 bytes;
-    uint64_t               now;
     ngx_int_t              rc;
     ngx_uint_t             packets;
     ngx_connection_t      *c;
@@ -472,8 +458,9 @@ ngx_srt_udp_input_read(ngx_event_t *rev)
                 in->sync.truncated++;
             }
 
-            packets += ngx_srt_udp_input_datagram(in, ngx_srt_rbuf[i],
-                                                  ngx_srt_rmsg[i].msg_len);
+            packets += ngx_srt_input_datagram(in, &in->sync, in->analyzer,
+                                              ngx_srt_flags, ngx_srt_rbuf[i],
+                                              ngx_srt_rmsg[i].msg_len);
         }
 
         if (n < NGX_SRT_BATCH) {
@@ -481,15 +468,113 @@ ngx_srt_udp_input_read(ngx_event_t *rev)
         }
     }
 
-    /* single writer: plain stores publish the counters */
+    ngx_srt_input_publish_counters(in, &in->sync, in->analyzer, bytes);
+
+    ngx_srt_lease_unlock(&in->ring.shm->lease);
+
+    if (packets) {
+        ngx_srt_ring_signal(&in->ring);
+    }
+}
+
+
+/*
+ * Feeds one datagram (UDP, RTP or an SRT message) into the input ring.
+ * Called by the ring's writer only: the event loop for UDP, the SRT thread
+ * for SRT; each passes its own sync state, analyzer and flags buffer.
+ */
+
+ngx_uint_t
+ngx_srt_input_datagram(ngx_srt_input_t *in, srt_ts_sync_t *sync,
+    srt_ts_analyzer_t *analyzer, unsigned *flags, u_char *buf, size_t len)
+{
+    size_t         hlen, pad, r, k, nruns, total;
+    srt_ts_run_t   runs[NGX_SRT_RUNS_MAX];
+    const u_char  *pkt;
+
+    if (in->parsed.rtp != 0 && !in->srt) {
+        hlen = srt_ts_rtp_header_len(buf, len, in->parsed.rtp == 1, &pad);
+
+        if (hlen) {
+            sync->rtp_datagrams++;
+            buf += hlen;
+            len -= hlen + pad;
+        }
+    }
+
+    nruns = srt_ts_find_runs(buf, len, runs, NGX_SRT_RUNS_MAX, sync);
+    total = 0;
+
+    for (r = 0; r < nruns; r++) {
+        pkt = buf + runs[r].offset;
+
+        for (k = 0; k < runs[r].count; k++) {
+            flags[k] = srt_ts_analyze(analyzer, pkt + k * SRT_TS_PACKET_SIZE);
+
+            if (flags[k] & SRT_TS_F_CC_ERROR) {
+                ngx_srt_count_pid(in->stats->cc_by_pid,
+                                  srt_ts_pid(pkt + k * SRT_TS_PACKET_SIZE));
+            }
+        }
+
+        srt_ring_write(&in->ring.shm->ring, pkt, runs[r].count, flags);
+        total += runs[r].count;
+    }
+
+    /*
+     * Publish every datagram (a plain store): the writer must never run
+     * further ahead of what readers see than the ring's margin, whatever
+     * the size of the receive batch.  Readers are signalled once a batch.
+     */
+    if (total) {
+        srt_ring_publish(&in->ring.shm->ring);
+    }
+
+    return total;
+}
+
+
+/* a new writer continues the counters where the previous one left them */
+
+void
+ngx_srt_input_resume_counters(ngx_srt_input_t *in, srt_ts_sync_t *sync,
+    srt_ts_analyzer_t *analyzer)
+{
+    ngx_srt_shm_input_t  *st;
+
+    st = in->stats;
+
+    ngx_memzero(sync, sizeof(srt_ts_sync_t));
+    sync->datagrams = st->datagrams;
+    sync->packets = st->packets;
+    sync->sync_losses = st->sync_losses;
+    sync->garbage_bytes = st->garbage_bytes;
+    sync->truncated = st->truncated;
+    sync->rtp_datagrams = st->rtp_datagrams;
+    sync->in_sync = 1;          /* garbage first after a takeover is a loss */
+    analyzer->cc_errors = st->cc_errors;
+}
+
+
+/* single writer: plain stores publish the counters */
+
+void
+ngx_srt_input_publish_counters(ngx_srt_input_t *in, srt_ts_sync_t *sync,
+    srt_ts_analyzer_t *analyzer, size_t bytes)
+{
+    uint64_t              now;
+    ngx_srt_shm_input_t  *st;
+
+    st = in->stats;
+
     st->bytes += bytes;
-    st->datagrams = in->sync.datagrams;
-    st->packets = in->sync.packets;
-    st->sync_losses = in->sync.sync_losses;
-    st->garbage_bytes = in->sync.garbage_bytes;
-    st->truncated = in->sync.truncated;
-    st->rtp_datagrams = in->sync.rtp_datagrams;
-    st->cc_errors = in->analyzer->cc_errors;
+    st->datagrams = sync->datagrams;
+    st->packets = sync->packets;
+    st->sync_losses = sync->sync_losses;
+    st->garbage_bytes = sync->garbage_bytes;
+    st->truncated = sync->truncated;
+    st->rtp_datagrams = sync->rtp_datagrams;
+    st->cc_errors = analyzer->cc_errors;
 
     if (bytes) {
         now = ngx_srt_unix_msec();
@@ -500,63 +585,4 @@ ngx_srt_udp_input_read(ngx_event_t *rev)
 
         st->last_data = now;
     }
-
-    ngx_srt_lease_unlock(&in->ring.shm->lease);
-
-    if (packets) {
-        ngx_srt_ring_signal(&in->ring);
-    }
-}
-
-
-static ngx_uint_t
-ngx_srt_udp_input_datagram(ngx_srt_input_t *in, u_char *buf, size_t len)
-{
-    size_t         hlen, pad, r, k, nruns, total;
-    unsigned       flags;
-    srt_ts_run_t   runs[NGX_SRT_RUNS_MAX];
-    const u_char  *pkt;
-
-    if (in->parsed.rtp != 0) {
-        hlen = srt_ts_rtp_header_len(buf, len, in->parsed.rtp == 1, &pad);
-
-        if (hlen) {
-            in->sync.rtp_datagrams++;
-            buf += hlen;
-            len -= hlen + pad;
-        }
-    }
-
-    nruns = srt_ts_find_runs(buf, len, runs, NGX_SRT_RUNS_MAX, &in->sync);
-    total = 0;
-
-    for (r = 0; r < nruns; r++) {
-        pkt = buf + runs[r].offset;
-
-        for (k = 0; k < runs[r].count; k++) {
-            flags = srt_ts_analyze(in->analyzer,
-                                   pkt + k * SRT_TS_PACKET_SIZE);
-
-            if (flags & SRT_TS_F_CC_ERROR) {
-                ngx_srt_count_pid(in->stats->cc_by_pid,
-                                  srt_ts_pid(pkt + k * SRT_TS_PACKET_SIZE));
-            }
-
-            ngx_srt_flags[k] = flags;
-        }
-
-        srt_ring_write(&in->ring.shm->ring, pkt, runs[r].count, ngx_srt_flags);
-        total += runs[r].count;
-    }
-
-    /*
-     * Publish every datagram (a plain store): the writer must never run
-     * further ahead of what readers see than the ring's margin, whatever
-     * the size of the recvmmsg batch.  Readers are signalled once a batch.
-     */
-    if (total) {
-        srt_ring_publish(&in->ring.shm->ring);
-    }
-
-    return total;
 }

@@ -1,6 +1,7 @@
 /*
- * Endpoint URL parsing: "udp://[source@]host:port[?k=v&...]" and rtp://.
- * Plain C99 and libc only.  The input is (s, len), not NUL-terminated.
+ * Endpoint URL parsing: "udp://[source@]host:port[?k=v&...]", rtp:// and
+ * "srt://[host]:port[?k=v&...]".  Plain C99 and libc only.  The input is
+ * (s, len), not NUL-terminated.
  */
 
 
@@ -18,6 +19,18 @@
 #define SRT_URL_PKT_MIN      188
 #define SRT_URL_PKT_MAX      (188 * 64)
 
+/* libsrt's limits, or sane ones where libsrt has none */
+#define SRT_URL_LATENCY_MAX  60000
+#define SRT_URL_PASS_MIN     10
+#define SRT_URL_PAYLOAD_MAX  1316
+#define SRT_URL_CONNTO_MAX   120000
+#define SRT_URL_BW_MAX       (1LL << 40)
+
+/* srt_url_decode() failures */
+#define SRT_URL_DECODE_ESCAPE  -1
+#define SRT_URL_DECODE_CHAR    -2
+#define SRT_URL_DECODE_LONG    -3
+
 
 typedef struct {
     const char         *data;
@@ -33,17 +46,26 @@ static int srt_url_check_host(srt_url_str_t *h, int allow_ipv6);
 static int srt_url_copy_addr(srt_url_str_t *v, char *dst, size_t size);
 static int srt_url_number(srt_url_str_t *v, long max, long *out);
 static int srt_url_size(srt_url_str_t *v, long *out);
+static int srt_url_bw(srt_url_str_t *v, long long *out);
+static int srt_url_hex(unsigned char c);
+static int srt_url_decode(srt_url_str_t *v, char *dst, size_t size,
+    size_t *len);
 static int srt_url_add_source(srt_url_t *u, srt_url_str_t *v, char *err);
+static int srt_url_query(srt_url_t *u, srt_url_str_t *query, int output,
+    char *err);
 static int srt_url_param(srt_url_t *u, srt_url_str_t *key,
     srt_url_str_t *val, int output, char *err);
+static int srt_url_srt_param(srt_url_t *u, srt_url_str_t *key,
+    srt_url_str_t *val, char *err);
+static int srt_url_srt_check(srt_url_t *u, char *err);
 
 
 int
 srt_url_parse(const char *s, size_t len, int output, srt_url_t *u,
     char err[SRT_URL_ERR_LEN])
 {
-    size_t         i, at, colon, qmark, end, amp;
-    srt_url_str_t  scheme, auth, src, host, port, query, item, key, val;
+    size_t         i, at, colon, qmark, end;
+    srt_url_str_t  scheme, auth, src, host, port, query;
     long           n;
     char           dummy[SRT_URL_ERR_LEN];
 
@@ -59,6 +81,15 @@ srt_url_parse(const char *s, size_t len, int output, srt_url_t *u,
     u->rcvbuf = -1;
     u->sndbuf = -1;
     u->rtp = -1;
+    u->mode = -1;
+    u->latency = -1;
+    u->rcvlatency = -1;
+    u->peerlatency = -1;
+    u->maxbw = -1;
+    u->inputbw = -1;
+    u->oheadbw = -1;
+    u->payload_size = -1;
+    u->connect_timeout = -1;
 
     if (s == NULL || len == 0) {
         snprintf(err, SRT_URL_ERR_LEN, "empty URL");
@@ -87,7 +118,8 @@ srt_url_parse(const char *s, size_t len, int output, srt_url_t *u,
 
     if (i + 2 >= len) {
         snprintf(err, SRT_URL_ERR_LEN,
-                 "missing scheme, expected \"udp://\" or \"rtp://\"");
+                 "missing scheme, expected \"udp://\", \"rtp://\" or "
+                 "\"srt://\"");
         return -1;
     }
 
@@ -101,9 +133,12 @@ srt_url_parse(const char *s, size_t len, int output, srt_url_t *u,
         u->scheme = SRT_URL_RTP;
         u->rtp = 1;
 
+    } else if (srt_url_eq(&scheme, "srt")) {
+        u->scheme = SRT_URL_SRT;
+
     } else {
         return srt_url_error(err, "unsupported scheme", &scheme,
-                             ", expected \"udp\" or \"rtp\"");
+                             ", expected \"udp\", \"rtp\" or \"srt\"");
     }
 
     i += 3;
@@ -141,6 +176,16 @@ srt_url_parse(const char *s, size_t len, int output, srt_url_t *u,
     }
 
     if (at < auth.len) {
+
+        /* SRT has no source-specific multicast; an empty source is refused
+         * too, "srt://:port" is the one way to say "any address" */
+
+        if (u->scheme == SRT_URL_SRT) {
+            src.len = at + 1;
+            return srt_url_error(err, "source address", &src,
+                                 " is not an SRT option");
+        }
+
         src.len = at;
         auth.data += at + 1;
         auth.len -= at + 1;
@@ -222,7 +267,10 @@ srt_url_parse(const char *s, size_t len, int output, srt_url_t *u,
 
     u->port = (uint16_t) n;
 
-    if (output && host.len == 0) {
+    /* an SRT output may listen: players connect to us, the host is then
+     * optional; srt_url_srt_check() decides once the mode is known */
+
+    if (output && host.len == 0 && u->scheme != SRT_URL_SRT) {
         snprintf(err, SRT_URL_ERR_LEN, "missing host");
         return -1;
     }
@@ -239,22 +287,42 @@ srt_url_parse(const char *s, size_t len, int output, srt_url_t *u,
         }
     }
 
-    /* query: k=v pairs separated by '&'; empty items are skipped */
+    if (qmark < len) {
+        query.data = s + qmark + 1;
+        query.len = len - qmark - 1;
 
-    if (qmark >= len) {
-        return 0;
+        if (srt_url_query(u, &query, output, err) != 0) {
+            return -1;
+        }
     }
 
-    query.data = s + qmark + 1;
-    query.len = len - qmark - 1;
+    if (u->scheme == SRT_URL_SRT) {
+        return srt_url_srt_check(u, err);
+    }
 
-    for (i = 0; i < query.len; i = amp + 1) {
+    return 0;
+}
 
-        for (amp = i; amp < query.len && query.data[amp] != '&'; amp++) {
+
+/*
+ * k=v pairs separated by '&'; empty items are skipped.  An item splits at
+ * its first '=' so values may contain '=' (SRT stream ids do), and '#' is
+ * not a fragment delimiter: none of these URLs ever has a fragment.
+ */
+
+static int
+srt_url_query(srt_url_t *u, srt_url_str_t *query, int output, char *err)
+{
+    size_t         i, amp;
+    srt_url_str_t  item, key, val;
+
+    for (i = 0; i < query->len; i = amp + 1) {
+
+        for (amp = i; amp < query->len && query->data[amp] != '&'; amp++) {
             /* void */
         }
 
-        item.data = query.data + i;
+        item.data = query->data + i;
         item.len = amp - i;
 
         if (item.len == 0) {
@@ -297,6 +365,16 @@ srt_url_param(srt_url_t *u, srt_url_str_t *key, srt_url_str_t *val,
     long           n;
     size_t         i, comma;
     srt_url_str_t  item;
+
+    /* the socket buffer keys mean the same for SRT, all others differ */
+
+    if (u->scheme == SRT_URL_SRT
+        && !srt_url_eq(key, "rcvbuf")
+        && !srt_url_eq(key, "buffer_size")
+        && !srt_url_eq(key, "sndbuf"))
+    {
+        return srt_url_srt_param(u, key, val, err);
+    }
 
     if (srt_url_eq(key, "localaddr")) {
         if (srt_url_copy_addr(val, u->localaddr, sizeof(u->localaddr)) != 0) {
@@ -430,6 +508,220 @@ srt_url_param(srt_url_t *u, srt_url_str_t *key, srt_url_str_t *val,
     }
 
     return srt_url_error(err, "unknown parameter", key, "");
+}
+
+
+static int
+srt_url_srt_param(srt_url_t *u, srt_url_str_t *key, srt_url_str_t *val,
+    char *err)
+{
+    int         *ms;
+    long         n;
+    size_t       len;
+    const char  *what;
+
+    if (srt_url_eq(key, "mode")) {
+        if (srt_url_eq(val, "caller")) {
+            u->mode = SRT_URL_MODE_CALLER;
+
+        } else if (srt_url_eq(val, "listener")) {
+            u->mode = SRT_URL_MODE_LISTENER;
+
+        } else if (srt_url_eq(val, "rendezvous")) {
+            snprintf(err, SRT_URL_ERR_LEN, "rendezvous mode is not supported");
+            return -1;
+
+        } else {
+            return srt_url_error(err, "invalid mode", val,
+                                 ", must be caller or listener");
+        }
+
+        return 0;
+    }
+
+    ms = NULL;
+    what = NULL;
+
+    if (srt_url_eq(key, "latency")) {
+        ms = &u->latency;
+        what = "invalid latency";
+
+    } else if (srt_url_eq(key, "rcvlatency")) {
+        ms = &u->rcvlatency;
+        what = "invalid rcvlatency";
+
+    } else if (srt_url_eq(key, "peerlatency")) {
+        ms = &u->peerlatency;
+        what = "invalid peerlatency";
+    }
+
+    if (ms != NULL) {
+        if (srt_url_number(val, SRT_URL_LATENCY_MAX, &n) != 0) {
+            return srt_url_error(err, what, val, ", must be 0..60000 (ms)");
+        }
+
+        *ms = (int) n;
+        return 0;
+    }
+
+    /* the passphrase is a secret: never quoted back, so that a message
+     * can be shown or logged on its own without leaking it */
+
+    if (srt_url_eq(key, "passphrase")) {
+
+        switch (srt_url_decode(val, u->passphrase, SRT_URL_PASS_LEN, &len)) {
+
+        case SRT_URL_DECODE_ESCAPE:
+            snprintf(err, SRT_URL_ERR_LEN,
+                     "invalid percent escape in passphrase");
+            return -1;
+
+        case SRT_URL_DECODE_CHAR:
+            snprintf(err, SRT_URL_ERR_LEN,
+                     "passphrase contains a control or non-ASCII character");
+            return -1;
+
+        case SRT_URL_DECODE_LONG:
+            len = SRT_URL_PASS_LEN;
+            break;
+        }
+
+        if (len < SRT_URL_PASS_MIN || len >= SRT_URL_PASS_LEN) {
+            snprintf(err, SRT_URL_ERR_LEN,
+                     "passphrase must be %d..%d characters long",
+                     SRT_URL_PASS_MIN, SRT_URL_PASS_LEN - 1);
+            return -1;
+        }
+
+        return 0;
+    }
+
+    if (srt_url_eq(key, "pbkeylen")) {
+        if (srt_url_number(val, 32, &n) != 0
+            || (n != 16 && n != 24 && n != 32))
+        {
+            return srt_url_error(err, "invalid pbkeylen", val,
+                                 ", must be 16, 24 or 32");
+        }
+
+        u->pbkeylen = (int) n;
+        return 0;
+    }
+
+    if (srt_url_eq(key, "streamid")) {
+
+        switch (srt_url_decode(val, u->streamid, SRT_URL_STREAMID_LEN, &len)) {
+
+        case SRT_URL_DECODE_ESCAPE:
+            return srt_url_error(err, "invalid percent escape in streamid",
+                                 val, "");
+
+        case SRT_URL_DECODE_CHAR:
+            return srt_url_error(err, "streamid", val,
+                                 " contains a control or non-ASCII character");
+
+        case SRT_URL_DECODE_LONG:
+            snprintf(err, SRT_URL_ERR_LEN,
+                     "streamid too long (max %d characters)",
+                     SRT_URL_STREAMID_LEN - 1);
+            return -1;
+        }
+
+        return 0;
+    }
+
+    if (srt_url_eq(key, "maxbw")) {
+        if (srt_url_bw(val, &u->maxbw) != 0) {
+            return srt_url_error(err, "invalid maxbw", val,
+                                 ", must be 0..1024g bytes/s (k, m, g "
+                                 "allowed)");
+        }
+
+        return 0;
+    }
+
+    if (srt_url_eq(key, "inputbw")) {
+        if (srt_url_bw(val, &u->inputbw) != 0) {
+            return srt_url_error(err, "invalid inputbw", val,
+                                 ", must be 0..1024g bytes/s (k, m, g "
+                                 "allowed)");
+        }
+
+        return 0;
+    }
+
+    if (srt_url_eq(key, "oheadbw")) {
+        if (srt_url_number(val, 100, &n) != 0 || n < 5) {
+            return srt_url_error(err, "invalid oheadbw", val,
+                                 ", must be 5..100 (percent)");
+        }
+
+        u->oheadbw = (int) n;
+        return 0;
+    }
+
+    if (srt_url_eq(key, "payload_size") || srt_url_eq(key, "payloadsize")) {
+        if (srt_url_number(val, SRT_URL_SIZE_MAX, &n) != 0
+            || n % 188 != 0 || n < 188 || n > SRT_URL_PAYLOAD_MAX)
+        {
+            return srt_url_error(err, "invalid payload_size", val,
+                                 ", must be a multiple of 188 between 188 "
+                                 "and 1316");
+        }
+
+        u->payload_size = (int) n;
+        return 0;
+    }
+
+    if (srt_url_eq(key, "connect_timeout") || srt_url_eq(key, "conntimeo")) {
+        if (srt_url_number(val, SRT_URL_CONNTO_MAX, &n) != 0 || n == 0) {
+            return srt_url_error(err, "invalid connect_timeout", val,
+                                 ", must be 1..120000 (ms)");
+        }
+
+        u->connect_timeout = (int) n;
+        return 0;
+    }
+
+    /* valid for udp:// and rtp://: a copied URL, say it plainly */
+
+    if (srt_url_eq(key, "localaddr")
+        || srt_url_eq(key, "sources")
+        || srt_url_eq(key, "ttl")
+        || srt_url_eq(key, "pkt_size")
+        || srt_url_eq(key, "rtp"))
+    {
+        return srt_url_error(err, "", key, " is not an SRT option");
+    }
+
+    return srt_url_error(err, "unknown parameter", key, "");
+}
+
+
+/* checks that need the whole query: the mode may come after the host */
+
+static int
+srt_url_srt_check(srt_url_t *u, char *err)
+{
+    if (u->mode == -1) {
+        u->mode = (u->host[0] != '\0') ? SRT_URL_MODE_CALLER
+                                       : SRT_URL_MODE_LISTENER;
+    }
+
+    if (u->mode == SRT_URL_MODE_CALLER && u->host[0] == '\0') {
+        snprintf(err, SRT_URL_ERR_LEN,
+                 "missing host: caller mode needs a host to connect to");
+        return -1;
+    }
+
+    /* libsrt would silently not encrypt */
+
+    if (u->pbkeylen != 0 && u->passphrase[0] == '\0') {
+        snprintf(err, SRT_URL_ERR_LEN, "pbkeylen needs a passphrase");
+        return -1;
+    }
+
+    return 0;
 }
 
 
@@ -673,6 +965,144 @@ srt_url_size(srt_url_str_t *v, long *out)
     }
 
     *out = n * scale;
+
+    return 0;
+}
+
+
+/*
+ * Bytes per second, or k/K, m/M and g/G suffixes (1024-based, as sizes);
+ * 0 .. 2^40.  long long: a C99 long may not hold the upper end.
+ */
+
+static int
+srt_url_bw(srt_url_str_t *v, long long *out)
+{
+    size_t         i;
+    long long      n, scale;
+    srt_url_str_t  num;
+
+    if (v->len == 0) {
+        return -1;
+    }
+
+    num = *v;
+    scale = 1;
+
+    switch (v->data[v->len - 1]) {
+    case 'k':
+    case 'K':
+        scale = 1024;
+        num.len--;
+        break;
+
+    case 'm':
+    case 'M':
+        scale = 1024 * 1024;
+        num.len--;
+        break;
+
+    case 'g':
+    case 'G':
+        scale = 1024 * 1024 * 1024;
+        num.len--;
+        break;
+    }
+
+    if (num.len == 0) {
+        return -1;
+    }
+
+    n = 0;
+
+    for (i = 0; i < num.len; i++) {
+        if (num.data[i] < '0' || num.data[i] > '9') {
+            return -1;
+        }
+
+        n = n * 10 + (num.data[i] - '0');
+
+        if (n > SRT_URL_BW_MAX / scale) {
+            return -1;
+        }
+    }
+
+    *out = n * scale;
+
+    return 0;
+}
+
+
+static int
+srt_url_hex(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+
+    return -1;
+}
+
+
+/*
+ * Percent-decodes v into dst as a string of at most size - 1 bytes and
+ * sets *len.  '+' stays '+', as in ffmpeg and srt-live-transmit.  Decoded
+ * bytes must be printable ASCII: a NUL would cut the C string short and
+ * the stream id ends up in logs.  Returns 0 or SRT_URL_DECODE_*.
+ */
+
+static int
+srt_url_decode(srt_url_str_t *v, char *dst, size_t size, size_t *len)
+{
+    int            hi, lo;
+    size_t         i, n;
+    unsigned char  c;
+
+    /* terminated at every step: dst stays a string even after an error */
+
+    n = 0;
+    dst[0] = '\0';
+
+    for (i = 0; i < v->len; i++) {
+        c = (unsigned char) v->data[i];
+
+        if (c == '%') {
+            if (v->len - i < 3) {
+                return SRT_URL_DECODE_ESCAPE;
+            }
+
+            hi = srt_url_hex((unsigned char) v->data[i + 1]);
+            lo = srt_url_hex((unsigned char) v->data[i + 2]);
+
+            if (hi < 0 || lo < 0) {
+                return SRT_URL_DECODE_ESCAPE;
+            }
+
+            c = (unsigned char) (hi * 16 + lo);
+            i += 2;
+        }
+
+        if (c < 0x20 || c >= 0x7f) {
+            return SRT_URL_DECODE_CHAR;
+        }
+
+        if (n + 1 >= size) {
+            return SRT_URL_DECODE_LONG;
+        }
+
+        dst[n++] = (char) c;
+        dst[n] = '\0';
+    }
+
+    *len = n;
 
     return 0;
 }

@@ -14,13 +14,20 @@
 
 typedef enum {
     SRT_URL_UDP = 1,
-    SRT_URL_RTP
+    SRT_URL_RTP,
+    SRT_URL_SRT
 } srt_url_scheme_e;
 
 
 #define SRT_URL_HOST_LEN     256
 #define SRT_URL_ERR_LEN      160
 #define SRT_URL_MAX_SOURCES  8
+
+#define SRT_URL_MODE_CALLER    1
+#define SRT_URL_MODE_LISTENER  2
+
+#define SRT_URL_PASS_LEN       80
+#define SRT_URL_STREAMID_LEN   513
 
 
 typedef struct {
@@ -43,6 +50,31 @@ typedef struct {
     int                 sndbuf;          /* -1 unless given */
     int                 rtp;             /* -1 auto, 0 off, 1 on ("rtp=")
                                             rtp:// sets 1 */
+
+    /* srt:// only: -1 = not given unless said otherwise; udp:// and rtp://
+       URLs leave all of them unset, mode included (-1) */
+    int                 mode;            /* SRT_URL_MODE_*: "mode=caller" or
+                                            "mode=listener"; default listener
+                                            when the host is empty, caller
+                                            otherwise */
+    int                 latency;         /* ms, 0..60000 ("latency") */
+    int                 rcvlatency;      /* ms ("rcvlatency") */
+    int                 peerlatency;     /* ms ("peerlatency") */
+    char                passphrase[SRT_URL_PASS_LEN];   /* "" unless given;
+                                            10..79 characters */
+    int                 pbkeylen;        /* 0 unless given: 16, 24 or 32 */
+    char                streamid[SRT_URL_STREAMID_LEN]; /* "" unless given;
+                                            percent-decoded, max 512 */
+    long long           maxbw;           /* bytes/s, -1 unless given ("maxbw",
+                                            0 allowed = relative to inputbw,
+                                            as libsrt); k/m/g suffixes */
+    long long           inputbw;         /* bytes/s ("inputbw", 0 allowed =
+                                            libsrt estimates it) */
+    int                 oheadbw;         /* percent 5..100 ("oheadbw") */
+    int                 payload_size;    /* "payload_size" or "payloadsize":
+                                            a multiple of 188, 188..1316 */
+    int                 connect_timeout; /* ms, 1..120000 ("connect_timeout"
+                                            or "conntimeo") */
 } srt_url_t;
 
 
@@ -52,6 +84,17 @@ typedef struct {
  * (auto|0|1|on|off).  Unknown keys, bad numbers, missing or zero port, a
  * missing host for outputs (output != 0) are errors.  For inputs an empty
  * host ("udp://:5000" or "udp://@:5000") means any address.
+ *
+ * Also parses "srt://[host]:port[?k=v&...]" with the keys mode (caller|
+ * listener), latency, rcvlatency, peerlatency, passphrase, pbkeylen,
+ * streamid, maxbw, inputbw, oheadbw, payload_size (payloadsize),
+ * connect_timeout (conntimeo), rcvbuf, buffer_size and sndbuf.  The UDP
+ * keys, "source@" and mode=rendezvous are errors.  An empty host means
+ * listener mode on any address, for inputs and outputs alike; caller mode
+ * needs a host.  streamid and passphrase values are percent-decoded.
+ * Query items split at their first '=' and '#' is an ordinary character,
+ * so "streamid=#!::r=main,m=publish" needs no escaping.
+ *
  * Returns 0 on success, -1 with a human-readable message in err.
  */
 int srt_url_parse(const char *s, size_t len, int output, srt_url_t *u,

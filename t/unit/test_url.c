@@ -457,6 +457,396 @@ test_errors_long(void **state)
 }
 
 
+static void
+test_srt_defaults(void **state)
+{
+    srt_url_t  u;
+
+    (void) state;
+
+    ok("srt://:9000", 0, &u);
+    assert_int_equal(u.scheme, SRT_URL_SRT);
+    assert_string_equal(u.host, "");
+    assert_int_equal(u.port, 9000);
+    assert_int_equal(u.mode, SRT_URL_MODE_LISTENER);
+    assert_int_equal(u.latency, -1);
+    assert_int_equal(u.rcvlatency, -1);
+    assert_int_equal(u.peerlatency, -1);
+    assert_string_equal(u.passphrase, "");
+    assert_int_equal(u.pbkeylen, 0);
+    assert_string_equal(u.streamid, "");
+    assert_true(u.maxbw == -1);
+    assert_true(u.inputbw == -1);
+    assert_int_equal(u.oheadbw, -1);
+    assert_int_equal(u.payload_size, -1);
+    assert_int_equal(u.connect_timeout, -1);
+    assert_int_equal(u.rcvbuf, -1);
+    assert_int_equal(u.sndbuf, -1);
+    assert_int_equal(u.nsources, 0);
+    assert_int_equal(u.ttl, -1);
+    assert_int_equal(u.pkt_size, -1);
+    assert_int_equal(u.rtp, -1);
+
+    /* a listening output needs no host: players connect to us */
+    ok("srt://:9000", 1, &u);
+    assert_int_equal(u.mode, SRT_URL_MODE_LISTENER);
+
+    ok("srt://:9000?mode=listener", 1, &u);
+    assert_int_equal(u.mode, SRT_URL_MODE_LISTENER);
+
+    ok("srt://example.com:9000", 0, &u);
+    assert_string_equal(u.host, "example.com");
+    assert_int_equal(u.mode, SRT_URL_MODE_CALLER);
+
+    ok("srt://10.0.0.2:9000", 1, &u);
+    assert_int_equal(u.mode, SRT_URL_MODE_CALLER);
+
+    /* listening on one address only */
+    ok("SRT://10.0.0.1:9000?mode=Listener", 0, &u);
+    assert_int_equal(u.scheme, SRT_URL_SRT);
+    assert_string_equal(u.host, "10.0.0.1");
+    assert_int_equal(u.mode, SRT_URL_MODE_LISTENER);
+
+    ok("srt://h:9000?mode=CALLER", 1, &u);
+    assert_int_equal(u.mode, SRT_URL_MODE_CALLER);
+
+    /* the last value wins, as for the other keys */
+    ok("srt://h:9000?mode=caller&mode=listener", 0, &u);
+    assert_int_equal(u.mode, SRT_URL_MODE_LISTENER);
+}
+
+
+static void
+test_srt_params(void **state)
+{
+    srt_url_t  u;
+
+    (void) state;
+
+    ok("srt://h:9000?latency=120&rcvlatency=200&peerlatency=0"
+       "&passphrase=0123456789&pbkeylen=24&streamid=live&maxbw=0"
+       "&inputbw=1m&oheadbw=25&payload_size=1316&connect_timeout=3000"
+       "&rcvbuf=4m&buffer_size=8m&sndbuf=1m", 0, &u);
+    assert_int_equal(u.mode, SRT_URL_MODE_CALLER);
+    assert_int_equal(u.latency, 120);
+    assert_int_equal(u.rcvlatency, 200);
+    assert_int_equal(u.peerlatency, 0);
+    assert_string_equal(u.passphrase, "0123456789");
+    assert_int_equal(u.pbkeylen, 24);
+    assert_string_equal(u.streamid, "live");
+    assert_true(u.maxbw == 0);
+    assert_true(u.inputbw == 1024 * 1024);
+    assert_int_equal(u.oheadbw, 25);
+    assert_int_equal(u.payload_size, 1316);
+    assert_int_equal(u.connect_timeout, 3000);
+    assert_int_equal(u.rcvbuf, 8 * 1024 * 1024);
+    assert_int_equal(u.sndbuf, 1024 * 1024);
+
+    /* aliases and range ends */
+    ok("srt://:9000?payloadsize=188&conntimeo=1&latency=60000"
+       "&rcvlatency=60000&peerlatency=60000&oheadbw=5&maxbw=1024g"
+       "&inputbw=0", 1, &u);
+    assert_int_equal(u.payload_size, 188);
+    assert_int_equal(u.connect_timeout, 1);
+    assert_int_equal(u.latency, 60000);
+    assert_int_equal(u.rcvlatency, 60000);
+    assert_int_equal(u.peerlatency, 60000);
+    assert_int_equal(u.oheadbw, 5);
+    assert_true(u.maxbw == 1LL << 40);
+    assert_true(u.inputbw == 0);
+
+    ok("srt://h:1?connect_timeout=120000&oheadbw=100&maxbw=12500000"
+       "&inputbw=2G&payload_size=752&sndbuf=64k", 1, &u);
+    assert_int_equal(u.connect_timeout, 120000);
+    assert_int_equal(u.oheadbw, 100);
+    assert_true(u.maxbw == 12500000);
+    assert_true(u.inputbw == 2LL * 1024 * 1024 * 1024);
+    assert_int_equal(u.payload_size, 752);
+    assert_int_equal(u.sndbuf, 64 * 1024);
+
+    ok("srt://h:1?maxbw=512k&inputbw=1099511627776", 0, &u);
+    assert_true(u.maxbw == 512 * 1024);
+    assert_true(u.inputbw == 1LL << 40);
+
+    /* pbkeylen may come before the passphrase */
+    ok("srt://h:1?pbkeylen=16&passphrase=secretsecret", 0, &u);
+    assert_int_equal(u.pbkeylen, 16);
+    assert_string_equal(u.passphrase, "secretsecret");
+
+    ok("srt://h:1?pbkeylen=32&passphrase="
+       "0123456789012345678901234567890123456789"
+       "012345678901234567890123456789012345678", 0, &u);
+    assert_int_equal(u.pbkeylen, 32);
+    assert_int_equal(strlen(u.passphrase), 79);
+
+    /* a passphrase alone: libsrt's default key length */
+    ok("srt://h:1?passphrase=0123456789", 0, &u);
+    assert_int_equal(u.pbkeylen, 0);
+}
+
+
+static void
+test_srt_decode(void **state)
+{
+    char       url[2048];
+    size_t     n;
+    srt_url_t  u;
+
+    (void) state;
+
+    /* '#', '!', ':', ',' and '=' need no escaping */
+    ok("srt://h:9000?streamid=#!::r=main,m=publish", 0, &u);
+    assert_string_equal(u.streamid, "#!::r=main,m=publish");
+
+    ok("srt://h:9000?streamid=%23%21%3A%3Ar%3Dmain%2Cm%3Dpublish&latency=1",
+       0, &u);
+    assert_string_equal(u.streamid, "#!::r=main,m=publish");
+    assert_int_equal(u.latency, 1);
+
+    /* '&' and '%' only escaped; '+' is not a space; both hex cases */
+    ok("srt://h:9000?streamid=a%20b%26c%3d%25+d%2f%2F", 0, &u);
+    assert_string_equal(u.streamid, "a b&c=%+d//");
+
+    ok("srt://h:9000?streamid=#!::u=admin,r=a=b==c&mode=caller", 0, &u);
+    assert_string_equal(u.streamid, "#!::u=admin,r=a=b==c");
+
+    ok("srt://h:9000?streamid=", 0, &u);
+    assert_string_equal(u.streamid, "");
+
+    /* a '?' in the query is a value character */
+    ok("srt://h:9000?streamid=live?x", 0, &u);
+    assert_string_equal(u.streamid, "live?x");
+
+    ok("srt://h:9000?passphrase=abc=def==ghij", 0, &u);
+    assert_string_equal(u.passphrase, "abc=def==ghij");
+
+    /* 10 characters once decoded */
+    ok("srt://h:9000?passphrase=pass%20word%21", 0, &u);
+    assert_string_equal(u.passphrase, "pass word!");
+
+    /* 512 characters fit, however they are spelled */
+    memcpy(url, "srt://h:1?streamid=", 19);
+    memset(url + 19, 's', 512);
+    url[19 + 512] = '\0';
+    ok(url, 0, &u);
+    assert_int_equal(strlen(u.streamid), 512);
+
+    for (n = 0; n < 512; n++) {
+        memcpy(url + 19 + n * 3, "%41", 3);
+    }
+
+    url[19 + 512 * 3] = '\0';
+    ok(url, 0, &u);
+    assert_int_equal(strlen(u.streamid), 512);
+    assert_int_equal(u.streamid[511], 'A');
+}
+
+
+static void
+test_srt_ipv6(void **state)
+{
+    srt_url_t  u;
+
+    (void) state;
+
+    ok("srt://[::1]:9000", 1, &u);
+    assert_string_equal(u.host, "::1");
+    assert_int_equal(u.port, 9000);
+    assert_int_equal(u.mode, SRT_URL_MODE_CALLER);
+
+    ok("srt://[::]:9000?mode=listener", 0, &u);
+    assert_string_equal(u.host, "::");
+    assert_int_equal(u.mode, SRT_URL_MODE_LISTENER);
+
+    ok("srt://[fe80::1%eth0]:9000?streamid=#!::r=x", 0, &u);
+    assert_string_equal(u.host, "fe80::1%eth0");
+    assert_string_equal(u.streamid, "#!::r=x");
+
+    bad("srt://::1:9000", 0, "must be in brackets");
+    bad("srt://[zz::1]:9000", 0, "invalid IPv6 address \"zz::1\"");
+}
+
+
+static void
+test_srt_not_terminated(void **state)
+{
+    const char  *s;
+    char         err[SRT_URL_ERR_LEN];
+    srt_url_t    u;
+
+    (void) state;
+
+    /* an escape cut by len is an error, not a read past the end */
+    s = "srt://h:1?streamid=ab%41cd";
+    assert_int_equal(parse_n(s, 24, 0, &u, err), 0);
+    assert_string_equal(u.streamid, "abA");
+
+    assert_int_equal(parse_n(s, 23, 0, &u, err), -1);
+    assert_non_null(strstr(err, "invalid percent escape in streamid"));
+
+    assert_int_equal(parse_n(s, 22, 0, &u, err), -1);
+    assert_non_null(strstr(err, "invalid percent escape in streamid"));
+
+    s = "srt://h:1?passphrase=0123456789%4";
+    assert_int_equal(parse_n(s, 31, 0, &u, err), 0);
+    assert_int_equal(parse_n(s, 33, 0, &u, err), -1);
+    assert_string_equal(err, "invalid percent escape in passphrase");
+}
+
+
+static void
+test_srt_errors(void **state)
+{
+    char       url[2048], err[SRT_URL_ERR_LEN];
+    srt_url_t  u;
+
+    (void) state;
+
+    bad("srt://:9000?mode=caller", 0, "caller mode needs a host");
+    bad("srt://:9000?mode=caller", 1, "caller mode needs a host");
+    bad("srt://[::1]:9000?mode=caller&mode=push", 0, "invalid mode \"push\"");
+    bad("srt://h:9000?mode=", 0, "invalid mode \"\"");
+    bad("srt://h:9000?mode=rendezvous", 0, "rendezvous mode is not supported");
+    bad("srt://h:9000?mode=Rendezvous", 1, "rendezvous mode is not supported");
+
+    bad("srt://h:", 0, "missing port");
+    bad("srt://h", 0, "missing port");
+    bad("srt://h:0", 0, "invalid port \"0\"");
+    bad("srt://h:9000#frag", 0, "invalid port \"9000#frag\"");
+
+    /* the passphrase is never quoted back */
+    assert_int_equal(parse("srt://h:1?passphrase=123456789", 0, &u, err), -1);
+    assert_string_equal(err, "passphrase must be 10..79 characters long");
+    bad("srt://h:1?passphrase=", 0, "passphrase must be 10..79 characters");
+    bad("srt://h:1?passphrase=%41%42%43", 0,
+        "passphrase must be 10..79 characters");
+    bad("srt://h:1?passphrase=0123456789012345678901234567890123456789"
+        "0123456789012345678901234567890123456789", 0,
+        "passphrase must be 10..79 characters");
+    bad("srt://h:1?passphrase=0123456789%zz", 0,
+        "invalid percent escape in passphrase");
+    bad("srt://h:1?passphrase=0123456789%0a", 0,
+        "passphrase contains a control or non-ASCII character");
+    bad("srt://h:1?passphrase=0123456789%C3%A9", 0,
+        "passphrase contains a control or non-ASCII character");
+
+    bad("srt://h:1?passphrase=0123456789&pbkeylen=20", 0,
+        "invalid pbkeylen \"20\", must be 16, 24 or 32");
+    bad("srt://h:1?pbkeylen=0", 0, "invalid pbkeylen \"0\"");
+    bad("srt://h:1?pbkeylen=160", 0, "invalid pbkeylen \"160\"");
+    bad("srt://h:1?pbkeylen=aes", 0, "invalid pbkeylen \"aes\"");
+    bad("srt://h:1?pbkeylen=16", 0, "pbkeylen needs a passphrase");
+    bad("srt://:1?pbkeylen=32", 1, "pbkeylen needs a passphrase");
+
+    bad("srt://h:1?latency=60001", 0,
+        "invalid latency \"60001\", must be 0..60000");
+    bad("srt://h:1?latency=-1", 0, "invalid latency \"-1\"");
+    bad("srt://h:1?latency=+5", 0, "invalid latency \"+5\"");
+    bad("srt://h:1?latency=1e3", 0, "invalid latency \"1e3\"");
+    bad("srt://h:1?latency=0x10", 0, "invalid latency \"0x10\"");
+    bad("srt://h:1?latency=", 0, "invalid latency \"\"");
+    bad("srt://h:1?latency=99999999999999999999999", 0, "invalid latency");
+    bad("srt://h:1?rcvlatency=70000", 0, "invalid rcvlatency \"70000\"");
+    bad("srt://h:1?peerlatency=x", 0, "invalid peerlatency \"x\"");
+
+    bad("srt://h:1?payload_size=1000", 0, "multiple of 188");
+    bad("srt://h:1?payload_size=1504", 0,
+        "invalid payload_size \"1504\", must be a multiple of 188");
+    bad("srt://h:1?payloadsize=0", 0, "invalid payload_size \"0\"");
+    bad("srt://h:1?payload_size=1316k", 0, "invalid payload_size \"1316k\"");
+
+    bad("srt://h:1?oheadbw=4", 0, "invalid oheadbw \"4\", must be 5..100");
+    bad("srt://h:1?oheadbw=101", 0, "invalid oheadbw \"101\"");
+    bad("srt://h:1?connect_timeout=0", 0, "invalid connect_timeout \"0\"");
+    bad("srt://h:1?conntimeo=120001", 0, "invalid connect_timeout \"120001\"");
+
+    bad("srt://h:1?maxbw=-1", 0, "invalid maxbw \"-1\"");
+    bad("srt://h:1?maxbw=1025g", 0, "invalid maxbw \"1025g\"");
+    bad("srt://h:1?maxbw=1099511627777", 0, "invalid maxbw");
+    bad("srt://h:1?maxbw=99999999999999999999999", 0, "invalid maxbw");
+    bad("srt://h:1?maxbw=1t", 0, "invalid maxbw \"1t\"");
+    bad("srt://h:1?maxbw=k", 0, "invalid maxbw \"k\"");
+    bad("srt://h:1?maxbw=", 0, "invalid maxbw \"\"");
+    bad("srt://h:1?inputbw=1.5m", 0, "invalid inputbw \"1.5m\"");
+
+    /* UDP options on srt:// */
+    bad("srt://h:1?localaddr=10.0.0.1", 0,
+        "\"localaddr\" is not an SRT option");
+    bad("srt://h:1?sources=10.0.0.1", 0, "\"sources\" is not an SRT option");
+    bad("srt://h:1?ttl=4", 1, "\"ttl\" is not an SRT option");
+    bad("srt://h:1?pkt_size=1316", 1, "\"pkt_size\" is not an SRT option");
+    bad("srt://h:1?RTP=on", 0, "\"RTP\" is not an SRT option");
+    bad("srt://10.0.0.1@h:1", 0,
+        "source address \"10.0.0.1@\" is not an SRT option");
+    bad("srt://@:9000", 0, "source address \"@\" is not an SRT option");
+    bad("srt://[::1]@[::2]:9000", 0, "is not an SRT option");
+
+    /* the shared keys keep their meaning */
+    bad("srt://h:1?rcvbuf=1m", 1, "\"rcvbuf\" is not allowed for outputs");
+    bad("srt://h:1?sndbuf=0", 0, "invalid sndbuf \"0\"");
+
+    bad("srt://h:1?foo=1", 0, "unknown parameter \"foo\"");
+    bad("srt://h:1?streamid", 0, "missing value for parameter \"streamid\"");
+
+    bad("srt://h:1?streamid=a%G1", 0,
+        "invalid percent escape in streamid \"a%G1\"");
+    bad("srt://h:1?streamid=a%", 0, "invalid percent escape in streamid");
+    bad("srt://h:1?streamid=a%4", 0, "invalid percent escape in streamid");
+    bad("srt://h:1?streamid=%%41", 0, "invalid percent escape in streamid");
+    bad("srt://h:1?streamid=a%00b", 0,
+        "streamid \"a%00b\" contains a control or non-ASCII character");
+    bad("srt://h:1?streamid=%7f", 0, "contains a control or non-ASCII");
+
+    memcpy(url, "srt://h:1?streamid=", 19);
+    memset(url + 19, 's', 513);
+    url[19 + 513] = '\0';
+    bad(url, 0, "streamid too long (max 512 characters)");
+
+    /* 511 + 2 decoded */
+    memcpy(url + 19 + 511, "%41%41", 7);
+    bad(url, 0, "streamid too long");
+
+    /* SRT options on udp:// are unknown as ever */
+    bad("udp://h:1?latency=120", 0, "unknown parameter \"latency\"");
+    bad("udp://h:1?streamid=x", 0, "unknown parameter \"streamid\"");
+    bad("rtp://h:1?mode=caller", 0, "unknown parameter \"mode\"");
+}
+
+
+static void
+test_srt_udp_unchanged(void **state)
+{
+    srt_url_t  u;
+
+    (void) state;
+
+    /* udp:// and rtp:// leave every SRT field unset */
+    ok("udp://239.0.0.1:5000?rcvbuf=1m", 0, &u);
+    assert_int_equal(u.scheme, SRT_URL_UDP);
+    assert_int_equal(u.mode, -1);
+    assert_int_equal(u.latency, -1);
+    assert_int_equal(u.rcvlatency, -1);
+    assert_int_equal(u.peerlatency, -1);
+    assert_string_equal(u.passphrase, "");
+    assert_int_equal(u.pbkeylen, 0);
+    assert_string_equal(u.streamid, "");
+    assert_true(u.maxbw == -1);
+    assert_true(u.inputbw == -1);
+    assert_int_equal(u.oheadbw, -1);
+    assert_int_equal(u.payload_size, -1);
+    assert_int_equal(u.connect_timeout, -1);
+
+    ok("rtp://h:5000", 1, &u);
+    assert_int_equal(u.mode, -1);
+
+    /* an empty host is still an error for UDP outputs */
+    bad("udp://:5000", 1, "missing host");
+    bad("udp://:5000?mode=listener", 1, "missing host");
+    bad("h:1", 0, "expected \"udp://\", \"rtp://\" or \"srt://\"");
+    bad("srtp://h:1", 0, "unsupported scheme \"srtp\"");
+}
+
+
 int
 main(void)
 {
@@ -472,6 +862,13 @@ main(void)
         cmocka_unit_test(test_errors_params),
         cmocka_unit_test(test_errors_sources),
         cmocka_unit_test(test_errors_long),
+        cmocka_unit_test(test_srt_defaults),
+        cmocka_unit_test(test_srt_params),
+        cmocka_unit_test(test_srt_decode),
+        cmocka_unit_test(test_srt_ipv6),
+        cmocka_unit_test(test_srt_not_terminated),
+        cmocka_unit_test(test_srt_errors),
+        cmocka_unit_test(test_srt_udp_unchanged),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,66 @@
+/*
+ * Private to the SRT thread (ngx_srt_libsrt.c, ngx_srt_srt_io.c): one
+ * thread per worker owns every libsrt call.  Everything declared here is
+ * touched by that thread only, unless a comment says otherwise.
+ */
+
+#ifndef _NGX_SRT_LIBSRT_H_INCLUDED_
+#define _NGX_SRT_LIBSRT_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include <srt/srt.h>
+
+#include "ngx_srt_module.h"
+
+
+#define NGX_SRT_MSG_MAX        1500    /* largest SRT live payload */
+
+
+typedef struct ngx_srt_conn_s  ngx_srt_conn_t;
+
+struct ngx_srt_conn_s {
+    SRTSOCKET                 sock;
+    ngx_srt_conn_kind_e       kind;
+    ngx_srt_route_t          *route;
+    ngx_srt_input_t          *input;        /* publisher, pull */
+    ngx_srt_output_t         *output;       /* player, push */
+    ngx_srt_shm_conn_t       *slot;         /* statistics, or NULL */
+
+    srt_ring_reader_t         rd;           /* player, push */
+    size_t                    chunk;        /* TS packets per message */
+    uint64_t                  send_drops;
+    uint64_t                  bytes_out;    /* not yet added to stats */
+
+    ngx_msec_t                start;        /* thread clock */
+    uint64_t                  since;        /* unix ms */
+    ngx_uint_t                claimed;      /* holds the input ring */
+
+    ngx_srt_conn_t           *hnext;        /* socket id hash chain */
+    ngx_queue_t               queue;        /* route's players */
+    ngx_queue_t               all;
+
+    u_char                    peer[NGX_SRT_PEER_LEN];
+    u_char                    streamid[NGX_SRT_SID_LEN];
+};
+
+
+/* ngx_srt_libsrt.c */
+ngx_msec_t ngx_srt_thread_msec(void);
+void ngx_srt_conn_close(ngx_srt_conn_t *c, const char *why);
+const char *ngx_srt_conn_kind_name(ngx_srt_conn_kind_e kind);
+
+/* ngx_srt_srt_io.c */
+void ngx_srt_io_receive(ngx_srt_conn_t *c);
+void ngx_srt_io_player_added(ngx_srt_conn_t *c);
+void ngx_srt_io_player_removed(ngx_srt_conn_t *c);
+void ngx_srt_io_send_route(ngx_srt_route_t *rt);
+void ngx_srt_io_input_released(ngx_srt_conn_t *c);
+
+
+extern ngx_log_t  *ngx_srt_thread_log;
+
+
+#endif /* _NGX_SRT_LIBSRT_H_INCLUDED_ */

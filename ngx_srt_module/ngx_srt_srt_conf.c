@@ -1,0 +1,230 @@
+/*
+ * Configuration of srt:// inputs and outputs.
+ *
+ * A listener input or output does not get a socket here: every worker that
+ * has SRT endpoints opens its own SO_REUSEPORT socket per listener port in
+ * its SRT thread, so players spread over the workers.  Here the endpoints
+ * are grouped by port: one port may serve several routes (the streamid
+ * picks the route) and, per route, a publisher and players.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include "ngx_srt_module.h"
+
+
+static ngx_srt_srt_entry_t *ngx_srt_srt_port_entry(ngx_conf_t *cf,
+    ngx_srt_main_conf_t *mcf, ngx_str_t *url, srt_url_t *parsed,
+    ngx_addr_t *addr, ngx_srt_route_t *rt, ngx_srt_srt_port_t **portp);
+
+
+ngx_int_t
+ngx_srt_srt_input_conf(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,
+    ngx_srt_input_t *in)
+{
+    ngx_srt_srt_entry_t  *e;
+
+    in->srt = 1;
+    in->parsed.rtp = 0;
+    in->ep.sock = -1;
+
+    if (in->parsed.mode == SRT_URL_MODE_CALLER) {
+        /* we pull from a remote listener */
+        return ngx_srt_resolve(cf, &in->url, &in->parsed, 0, &in->addr,
+                               &in->multicast);
+    }
+
+    if (ngx_srt_resolve(cf, &in->url, &in->parsed, 1, &in->addr,
+                        &in->multicast)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    e = ngx_srt_srt_port_entry(cf, mcf, &in->url, &in->parsed, &in->addr,
+                               in->route, &in->port);
+    if (e == NULL) {
+        return NGX_ERROR;
+    }
+
+    e->input = in;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_srt_srt_output_conf(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,
+    ngx_srt_output_t *out)
+{
+    ngx_addr_t            addr;
+    ngx_uint_t            multicast;
+    ngx_srt_srt_entry_t  *e;
+
+    out->srt = 1;
+    out->ep.sock = -1;
+    out->route->srt_outputs = 1;
+
+    if (out->parsed.mode == SRT_URL_MODE_CALLER) {
+        /* we push to a remote listener */
+        return ngx_srt_resolve(cf, &out->url, &out->parsed, 0, &out->peer,
+                               &multicast);
+    }
+
+    if (ngx_srt_resolve(cf, &out->url, &out->parsed, 1, &addr, &multicast)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    e = ngx_srt_srt_port_entry(cf, mcf, &out->url, &out->parsed, &addr,
+                               out->route, &out->port);
+    if (e == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (e->output) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "route \"%V\" already has an SRT listener output "
+                           "on port %d", &out->route->name,
+                           (int) out->parsed.port);
+        return NGX_ERROR;
+    }
+
+    e->output = out;
+
+    return NGX_OK;
+}
+
+
+/* the route's entry on a listener port, creating the port and the entry */
+
+static ngx_srt_srt_entry_t *
+ngx_srt_srt_port_entry(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,
+    ngx_str_t *url, srt_url_t *parsed, ngx_addr_t *addr, ngx_srt_route_t *rt,
+    ngx_srt_srt_port_t **portp)
+{
+    ngx_uint_t            i;
+    ngx_srt_srt_port_t   *port;
+    ngx_srt_srt_entry_t  *e;
+
+    port = mcf->srt_ports.elts;
+
+    for (i = 0; i < mcf->srt_ports.nelts; i++) {
+        if (ngx_inet_get_port(port[i].addr.sockaddr) != parsed->port) {
+            continue;
+        }
+
+        if (ngx_cmp_sockaddr(port[i].addr.sockaddr, port[i].addr.socklen,
+                             addr->sockaddr, addr->socklen, 0)
+            != NGX_OK)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" binds SRT port %d to another address "
+                               "than \"%V\" in %s:%ui", url,
+                               (int) parsed->port, &port[i].url,
+                               port[i].conf_file, port[i].conf_line);
+            return NULL;
+        }
+
+        port = &port[i];
+        goto found;
+    }
+
+    port = ngx_array_push(&mcf->srt_ports);
+    if (port == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(port, sizeof(ngx_srt_srt_port_t));
+
+    port->addr = *addr;
+    port->url = *url;
+    port->parsed = *parsed;
+    port->conf_file = cf->conf_file->file.name.data;
+    port->conf_line = cf->conf_file->line;
+
+    if (ngx_array_init(&port->entries, cf->pool, 2,
+                       sizeof(ngx_srt_srt_entry_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+found:
+
+    /*
+     * The array of ports may still grow and move: keep the index until the
+     * configuration is complete (ngx_srt_srt_ports_fixup() in init_conf).
+     */
+    *portp = (ngx_srt_srt_port_t *) (uintptr_t) (port - (ngx_srt_srt_port_t *)
+                                                 mcf->srt_ports.elts + 1);
+
+    e = port->entries.elts;
+
+    for (i = 0; i < port->entries.nelts; i++) {
+        if (e[i].route == rt) {
+            return &e[i];
+        }
+    }
+
+    e = ngx_array_push(&port->entries);
+    if (e == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(e, sizeof(ngx_srt_srt_entry_t));
+    e->route = rt;
+
+    return e;
+}
+
+
+/*
+ * Once every port is known: turn the indexes kept by inputs and outputs
+ * into pointers, and point the entries at their inputs and outputs again
+ * (entries were copied when a port's array grew, which is fine: they hold
+ * pointers to the pool-allocated inputs; outputs live in route arrays that
+ * may also have moved, so they are looked up again by URL).
+ */
+
+ngx_int_t
+ngx_srt_srt_ports_fixup(ngx_srt_main_conf_t *mcf)
+{
+    ngx_uint_t            i, j, k;
+    ngx_srt_route_t     **rtp;
+    ngx_srt_output_t     *out;
+    ngx_srt_srt_port_t   *port;
+    ngx_srt_srt_entry_t  *e;
+
+    port = mcf->srt_ports.elts;
+    rtp = mcf->routes.elts;
+
+    for (i = 0; i < mcf->routes.nelts; i++) {
+        if (rtp[i]->input->srt && rtp[i]->input->port) {
+            rtp[i]->input->port = &port[(uintptr_t) rtp[i]->input->port - 1];
+        }
+
+        out = rtp[i]->outputs.elts;
+
+        for (j = 0; j < rtp[i]->outputs.nelts; j++) {
+            if (!out[j].srt || out[j].port == NULL) {
+                continue;
+            }
+
+            out[j].port = &port[(uintptr_t) out[j].port - 1];
+
+            e = out[j].port->entries.elts;
+
+            for (k = 0; k < out[j].port->entries.nelts; k++) {
+                if (e[k].route == rtp[i]) {
+                    e[k].output = &out[j];
+                }
+            }
+        }
+    }
+
+    return NGX_OK;
+}

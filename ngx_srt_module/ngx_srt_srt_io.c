@@ -1,0 +1,261 @@
+/*
+ * SRT data path, run by the SRT thread: publishers and pull callers write
+ * their input ring; players and push callers are fed from the route ring.
+ *
+ * A player is a reader of the route ring with its own position.  The event
+ * loop has one reader per route ring with players (rt->srt_reader) that
+ * only marks the route pending and wakes this thread; the thread then sends
+ * what is new to every player of the route, straight from the ring (libsrt
+ * copies the message into its send buffer, so nothing points into the ring
+ * after srt_sendmsg2() returns).  A full send buffer drops the message and
+ * counts it: a slow player never holds up the others.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include "ngx_srt_libsrt.h"
+
+
+#define NGX_SRT_IO_RECV_MAX   256     /* messages per readable event */
+
+
+static ngx_int_t ngx_srt_io_send(ngx_srt_conn_t *c, srt_ring_t *ring);
+static void ngx_srt_io_flush_stats(ngx_srt_conn_t *c);
+
+
+static u_char    ngx_srt_io_buf[NGX_SRT_MSG_MAX];
+static unsigned  ngx_srt_io_flags[NGX_SRT_MSG_MAX / SRT_TS_PACKET_SIZE + 1];
+
+
+void
+ngx_srt_io_receive(ngx_srt_conn_t *c)
+{
+    int                n;
+    size_t             bytes;
+    ngx_int_t          rc;
+    ngx_uint_t         i, packets, broken;
+    ngx_srt_input_t   *in;
+    ngx_srt_lease_t   *lease;
+
+    in = c->input;
+    lease = &in->ring.shm->lease;
+
+    if (!c->claimed) {
+        rc = ngx_srt_lease_claim(lease);
+
+        if (rc == NGX_DECLINED) {
+            ngx_srt_conn_close(c, "the input belongs to a newer "
+                                  "configuration");
+            return;
+        }
+
+        if (rc != NGX_OK) {
+            return;     /* level-triggered: retried on the next wait */
+        }
+
+        /* safe without the lock: the previous writer has stopped */
+        srt_ring_writer_resume(&in->ring.shm->ring);
+        ngx_srt_input_resume_counters(in, &in->srt_sync, in->srt_analyzer);
+        c->claimed = 1;
+    }
+
+    rc = ngx_srt_lease_lock(lease);
+
+    if (rc == NGX_DECLINED) {
+        ngx_srt_conn_close(c, "replaced by another publisher");
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        return;
+    }
+
+    bytes = 0;
+    packets = 0;
+    broken = 0;
+
+    for (i = 0; i < NGX_SRT_IO_RECV_MAX; i++) {
+        n = srt_recvmsg(c->sock, (char *) ngx_srt_io_buf, NGX_SRT_MSG_MAX);
+
+        if (n == SRT_ERROR) {
+            if (srt_getlasterror(NULL) != SRT_EASYNCRCV) {
+                broken = 1;
+            }
+
+            break;
+        }
+
+        if (n == 0) {
+            break;
+        }
+
+        bytes += n;
+        packets += ngx_srt_input_datagram(in, &in->srt_sync,
+                                          in->srt_analyzer, ngx_srt_io_flags,
+                                          ngx_srt_io_buf, n);
+    }
+
+    ngx_srt_input_publish_counters(in, &in->srt_sync, in->srt_analyzer,
+                                   bytes);
+
+    ngx_srt_lease_unlock(lease);
+
+    if (packets) {
+        ngx_srt_ring_signal_all(&in->ring);
+    }
+
+    if (broken) {
+        ngx_srt_conn_close(c, "connection lost");
+    }
+}
+
+
+void
+ngx_srt_io_input_released(ngx_srt_conn_t *c)
+{
+    ngx_srt_input_t  *in;
+
+    in = c->input;
+
+    if (in->ep.conn == c) {
+        in->ep.conn = NULL;
+    }
+
+    (void) ngx_atomic_cmp_set(&in->stats->publisher, ngx_pid, 0);
+}
+
+
+void
+ngx_srt_io_player_added(ngx_srt_conn_t *c)
+{
+    ngx_srt_route_t  *rt;
+
+    rt = c->route;
+
+    ngx_queue_insert_tail(&rt->srt_players, &c->queue);
+    (void) ngx_atomic_fetch_add(&rt->srt_nplayers, 1);
+
+    /* what the ring already has: from the latest keyframe on */
+    if (ngx_srt_io_send(c, &rt->ring.shm->ring) == NGX_OK) {
+        ngx_srt_io_flush_stats(c);
+    }
+}
+
+
+void
+ngx_srt_io_player_removed(ngx_srt_conn_t *c)
+{
+    ngx_queue_remove(&c->queue);
+    (void) ngx_atomic_fetch_add(&c->route->srt_nplayers, -1);
+
+    ngx_srt_io_flush_stats(c);
+}
+
+
+void
+ngx_srt_io_send_route(ngx_srt_route_t *rt)
+{
+    srt_ring_t      *ring;
+    ngx_queue_t     *q, *next;
+    ngx_srt_conn_t  *c;
+
+    ring = &rt->ring.shm->ring;
+
+    for (q = ngx_queue_head(&rt->srt_players);
+         q != ngx_queue_sentinel(&rt->srt_players);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        c = ngx_queue_data(q, ngx_srt_conn_t, queue);
+
+        if (ngx_srt_io_send(c, ring) == NGX_OK) {
+            ngx_srt_io_flush_stats(c);
+        }
+    }
+}
+
+
+/* NGX_DONE: the connection was closed (and freed) */
+
+static ngx_int_t
+ngx_srt_io_send(ngx_srt_conn_t *c, srt_ring_t *ring)
+{
+    int             rc, err;
+    size_t          n;
+    uint64_t        first;
+    const uint8_t  *p;
+
+    if (!c->rd.started && !srt_ring_reader_start(ring, &c->rd)) {
+        return NGX_OK;      /* no keyframe yet */
+    }
+
+    for ( ;; ) {
+        n = srt_ring_peek(ring, &c->rd, &p, c->chunk);
+
+        if (n == 0) {
+            return NGX_OK;
+        }
+
+        first = c->rd.pos;
+
+        rc = srt_sendmsg2(c->sock, (const char *) p, n * SRT_RING_PKT, NULL);
+
+        if (rc == SRT_ERROR) {
+            err = srt_getlasterror(NULL);
+
+            if (err != SRT_EASYNCSND) {
+                /* flushes the counters; the queue walk saved next */
+                ngx_srt_conn_close(c, "send failed");
+                return NGX_DONE;
+            }
+
+            c->send_drops++;
+
+        } else {
+            c->bytes_out += rc;
+        }
+
+        if (!srt_ring_still_valid(ring, first)) {
+            /* lapped while sending: the message may be torn */
+            c->rd.overruns++;
+        }
+
+        c->rd.pos += n;
+    }
+}
+
+
+/* adds what this player sent to its output's counters (every worker) */
+
+static void
+ngx_srt_io_flush_stats(ngx_srt_conn_t *c)
+{
+    ngx_srt_shm_output_t  *st;
+
+    st = c->output->stats;
+
+    if (c->bytes_out) {
+        (void) ngx_atomic_fetch_add(&st->bytes, c->bytes_out);
+        (void) ngx_atomic_fetch_add(&st->packets,
+                                    c->bytes_out / SRT_RING_PKT);
+        st->last_data = ngx_srt_unix_msec();
+        c->bytes_out = 0;
+    }
+
+    if (c->send_drops) {
+        (void) ngx_atomic_fetch_add(&st->drops, c->send_drops);
+
+        if (c->slot) {
+            c->slot->send_drops += c->send_drops;
+        }
+
+        c->send_drops = 0;
+    }
+
+    if (c->rd.overruns) {
+        (void) ngx_atomic_fetch_add(&st->overruns, c->rd.overruns);
+        c->rd.overruns = 0;
+    }
+}

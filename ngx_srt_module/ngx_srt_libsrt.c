@@ -1337,9 +1337,19 @@ ngx_srt_conn_close(ngx_srt_conn_t *c, const char *why)
     ngx_msec_t           now;
     ngx_srt_conn_t     **pc;
     SRT_TRACEBSTATS      perf;
+    ngx_srt_caller_t    *caller;
     ngx_srt_shm_conn_t  *slot;
 
     now = ngx_srt_thread_msec();
+
+    /* before the input lets go of it: is this a caller's connection? */
+    caller = NULL;
+
+    for (i = 0; i < ngx_srt_ncallers; i++) {
+        if (ngx_srt_callers[i].ep->conn == c) {
+            caller = &ngx_srt_callers[i];
+        }
+    }
 
     ngx_memzero(&perf, sizeof(SRT_TRACEBSTATS));
 
@@ -1400,12 +1410,10 @@ ngx_srt_conn_close(ngx_srt_conn_t *c, const char *why)
 
     /* a caller connection comes back after a backoff */
 
-    for (i = 0; i < ngx_srt_ncallers; i++) {
-        if (ngx_srt_callers[i].ep->conn == c) {
-            ngx_srt_callers[i].ep->conn = NULL;
-            ngx_srt_callers[i].ep->sock = SRT_INVALID_SOCK;
-            ngx_srt_caller_retry(&ngx_srt_callers[i], now, now - c->start);
-        }
+    if (caller) {
+        caller->ep->conn = NULL;
+        caller->ep->sock = SRT_INVALID_SOCK;
+        ngx_srt_caller_retry(caller, now, now - c->start);
     }
 
     ngx_free(c);

@@ -703,6 +703,108 @@ sub _rtp {
     return pack('CCnNN', 0x80, 33, $seq, $ts, $ssrc) . $p;
 }
 
+# ---------------------------------------------------------------- processes
+
+# Runs a command in the background (stdout/stderr to files, default
+# /dev/null); the object has pid/running/stop like a sender and is stopped
+# with the harness.  spawn(cmd => [...], out => FILE, err => FILE)
+sub spawn {
+    my ($self, %o) = @_;
+    my @cmd = @{ $o{cmd} };
+    my $pid = fork // croak "fork: $!";
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', $o{out} // '/dev/null' or POSIX::_exit(126);
+        open STDERR, '>', $o{err} // '/dev/null' or POSIX::_exit(126);
+        exec @cmd or POSIX::_exit(127);
+    }
+    my $p = bless { pid => $pid, creator => $$, cmd => \@cmd,
+                    out => $o{out}, err => $o{err} }, 'SRTGW::Sender';
+    push @{ $self->{senders} }, $p;
+    return $p;
+}
+
+# A publisher: the harness's paced UDP sender (looping MEDIA) feeding
+# srt-live-transmit, which calls URL.  Returns the srt-live-transmit process;
+# both stop with ->stop of the returned pair's first element.
+#   srt_publish(URL, file => MEDIA, tool => 'slt' | 'ffmpeg')
+sub srt_publish {
+    my ($self, $url, %o) = @_;
+    my $file = $o{file} || $self->media;
+    my $log = "$self->{prefix}/pub-" . ++$self->{nproc} . '.log';
+    if (($o{tool} // 'slt') eq 'ffmpeg') {
+        # ffmpeg's own SRT caller; note its latency option is in us
+        return $self->spawn(
+            cmd => ['ffmpeg', '-nostdin', '-loglevel', 'error', '-re',
+                    '-stream_loop', '-1', '-i', $file, '-c', 'copy',
+                    '-f', 'mpegts', $url],
+            err => $log);
+    }
+    my $udp = free_port();
+    my $slt = $self->spawn(
+        cmd => ['srt-live-transmit', '-a:no', "udp://127.0.0.1:$udp", $url],
+        out => $log, err => $log);
+    sleep 0.2;
+    $slt->{feed} = $self->sender(file => $file, port => $udp, loop => 1);
+    return $slt;
+}
+
+# A player writing what it receives to FILE.
+#   srt_play(URL, FILE, tool => 'slt' | 'ffmpeg')
+sub srt_play {
+    my ($self, $url, $file, %o) = @_;
+    if (($o{tool} // 'slt') eq 'ffmpeg') {
+        return $self->spawn(
+            cmd => ['ffmpeg', '-nostdin', '-loglevel', 'error', '-y',
+                    '-i', $url, '-map', '0', '-c', 'copy', '-f', 'mpegts',
+                    $file],
+            err => "$file.log");
+    }
+    return $self->spawn(cmd => ['srt-live-transmit', '-a:no', '-q', $url,
+                                'file://con'],
+                        out => $file, err => "$file.log");
+}
+
+# The lossy, delaying UDP relay of t/tools: LISTEN_PORT -> TARGET_PORT.
+#   lossy_relay(LISTEN, TARGET, loss => 2, delay => 40, burst => 5)
+sub lossy_relay {
+    my ($self, $listen, $target, %o) = @_;
+    my $bin = "$ROOT/build/tools/lossy_relay";
+    BAIL_OUT("$bin missing: run make tools") unless -x $bin;
+    my $stats = "$self->{prefix}/relay-$listen.json";
+    my $p = $self->spawn(
+        cmd => [$bin, '-l', "127.0.0.1:$listen", '-t', "127.0.0.1:$target",
+                '-p', $o{loss} // 2, '-d', $o{delay} // 40,
+                '-b', $o{burst} // 5, '-s', $o{seed} // 12345,
+                '-o', $stats],
+        out => "$stats.out", err => "$stats.err");
+    $p->{stats} = $stats;
+    my $deadline = time + 3;
+    until (-s "$stats.out" || time > $deadline) { sleep 0.02 }
+    return $p;
+}
+
+# last statistics a lossy relay wrote
+sub relay_stats {
+    my ($self, $p) = @_;
+    open my $fh, '<', $p->{stats} or return undef;
+    local $/;
+    return eval { decode_json(<$fh>) };
+}
+
+# wait until CODE(json of /api/srt) is true; returns the last json
+sub wait_srt {
+    my ($self, $code, $timeout) = @_;
+    my $deadline = time + ($timeout // 5);
+    my $j;
+    while (1) {
+        $j = eval { $self->api('/api/srt')->{json} };
+        return $j if $j && $code->($j);
+        return undef if time > $deadline;
+        sleep 0.1;
+    }
+}
+
 # ---------------------------------------------------------------- TS helpers
 
 sub ts_aligned {
@@ -875,6 +977,7 @@ sub running {
 
 sub stop {
     my ($s) = @_;
+    $s->{feed}->stop if $s->{feed};
     my $pid = $s->{pid} or return;
     return unless $s->{creator} == $$;
     $s->{pid} = undef;

@@ -727,7 +727,7 @@ sub spawn {
 # A publisher: the harness's paced UDP sender (looping MEDIA) feeding
 # srt-live-transmit, which calls URL.  Returns the srt-live-transmit process;
 # both stop with ->stop of the returned pair's first element.
-#   srt_publish(URL, file => MEDIA, tool => 'slt' | 'ffmpeg')
+#   srt_publish(URL, file => MEDIA, tool => 'slt' | 'ffmpeg', reconnect => 1)
 sub srt_publish {
     my ($self, $url, %o) = @_;
     my $file = $o{file} || $self->media;
@@ -742,7 +742,8 @@ sub srt_publish {
     }
     my $udp = free_port();
     my $slt = $self->spawn(
-        cmd => ['srt-live-transmit', '-a:no', "udp://127.0.0.1:$udp", $url],
+        cmd => ['srt-live-transmit', $o{reconnect} ? '-a:yes' : '-a:no',
+                "udp://127.0.0.1:$udp", $url],
         out => $log, err => $log);
     sleep 0.2;
     $slt->{feed} = $self->sender(file => $file, port => $udp, loop => 1);

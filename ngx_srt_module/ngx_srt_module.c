@@ -29,6 +29,8 @@ static char *ngx_srt_publisher(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_srt_check_ports(ngx_conf_t *cf,
     ngx_srt_main_conf_t *mcf);
+static ngx_int_t ngx_srt_redact(ngx_conf_t *cf, ngx_str_t *url,
+    ngx_str_t *safe);
 static ngx_uint_t ngx_srt_owner(ngx_str_t *a, const char *tag, ngx_str_t *b,
     ngx_uint_t workers);
 static ngx_int_t ngx_srt_init_module(ngx_cycle_t *cycle);
@@ -202,6 +204,25 @@ ngx_srt_init_conf(ngx_cycle_t *cycle, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_srt_redact(ngx_conf_t *cf, ngx_str_t *url, ngx_str_t *safe)
+{
+    size_t  size;
+
+    size = url->len + 64;
+
+    safe->data = ngx_pnalloc(cf->pool, size);
+    if (safe->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    safe->len = srt_url_redact((char *) url->data, url->len,
+                               (char *) safe->data, size);
+
+    return NGX_OK;
 }
 
 
@@ -453,17 +474,22 @@ ngx_srt_input(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    in->url = value[1];
     in->route = rt;
     in->conf_file = cf->conf_file->file.name.data;
     in->conf_line = cf->conf_file->line;
+
+    /* the URL is kept without its passphrase: it names the input in logs,
+       shared memory and the API */
+    if (ngx_srt_redact(cf, &value[1], &in->url) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     if (srt_url_parse((char *) value[1].data, value[1].len, 0, &in->parsed,
                       err)
         != 0)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid input URL \"%V\": %s",
-                           &value[1], err);
+                           &in->url, err);
         return NGX_CONF_ERROR;
     }
 
@@ -488,7 +514,7 @@ ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_srt_main_conf_t  *mcf = conf;
 
     char               err[SRT_URL_ERR_LEN];
-    ngx_str_t         *value;
+    ngx_str_t         *value, safe;
     ngx_uint_t         i;
     ngx_srt_route_t   *rt;
     ngx_srt_output_t  *out;
@@ -496,14 +522,18 @@ ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     rt = mcf->current;
     value = cf->args->elts;
 
+    if (ngx_srt_redact(cf, &value[1], &safe) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     out = rt->outputs.elts;
     for (i = 0; i < rt->outputs.nelts; i++) {
-        if (out[i].url.len == value[1].len
-            && ngx_strncmp(out[i].url.data, value[1].data, value[1].len) == 0)
+        if (out[i].url.len == safe.len
+            && ngx_strncmp(out[i].url.data, safe.data, safe.len) == 0)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "duplicate output \"%V\" in route \"%V\"",
-                               &value[1], &rt->name);
+                               &safe, &rt->name);
             return NGX_CONF_ERROR;
         }
     }
@@ -515,8 +545,8 @@ ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     ngx_memzero(out, sizeof(ngx_srt_output_t));
 
-    out->url = value[1];
     out->route = rt;
+    out->url = safe;
     out->fd = (ngx_socket_t) -1;
 
     if (srt_url_parse((char *) value[1].data, value[1].len, 1, &out->parsed,
@@ -524,7 +554,7 @@ ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         != 0)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid output URL \"%V\": %s", &value[1], err);
+                           "invalid output URL \"%V\": %s", &out->url, err);
         return NGX_CONF_ERROR;
     }
 

@@ -1106,3 +1106,55 @@ srt_url_decode(srt_url_str_t *v, char *dst, size_t size, size_t *len)
 
     return 0;
 }
+
+
+size_t
+srt_url_redact(const char *s, size_t len, char *out, size_t size)
+{
+    size_t       i, n, item;
+    int          query, secret;
+
+    static const char  key[] = "passphrase=";
+
+    n = 0;
+    query = 0;
+    secret = 0;
+    item = 0;
+
+    for (i = 0; i < len && n < size; i++) {
+
+        if (s[i] == '?' && !query) {
+            query = 1;
+            secret = 0;
+            item = i + 1;
+            out[n++] = s[i];
+            continue;
+        }
+
+        if (query && s[i] == '&') {
+            secret = 0;
+            item = i + 1;
+            out[n++] = s[i];
+            continue;
+        }
+
+        if (secret) {
+            continue;
+        }
+
+        out[n++] = s[i];
+
+        if (query && i + 1 - item == sizeof(key) - 1
+            && memcmp(s + item, key, sizeof(key) - 1) == 0)
+        {
+            secret = 1;
+
+            if (n + 3 <= size) {
+                memcpy(out + n, "***", 3);
+                n += 3;
+            }
+        }
+    }
+
+    return n;
+}

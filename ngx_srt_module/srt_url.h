@@ -100,5 +100,12 @@ typedef struct {
 int srt_url_parse(const char *s, size_t len, int output, srt_url_t *u,
     char err[SRT_URL_ERR_LEN]);
 
+/*
+ * Copies the URL with the value of every "passphrase" query item replaced
+ * by "***", for logs and the API.  out has room for size bytes; returns
+ * the length written (truncated to size).  Secrets never leave the config.
+ */
+size_t srt_url_redact(const char *s, size_t len, char *out, size_t size);
+
 
 #endif /* _SRT_URL_H_INCLUDED_ */

@@ -9,7 +9,7 @@ use Test::More;
 use SRTGW;
 
 my $gw = SRTGW->new(workers => 2);
-my ($p1, $p2, $p3, $p4) = $gw->ports(4);
+my ($p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8) = $gw->ports(8);
 
 # Each case: srt{} body; lines marked "#!" are where the error may be
 # reported (the offending directive, or for a block-level error the block
@@ -83,6 +83,56 @@ route a { #!
     output udp://127.0.0.1:$p2;
 } #!
 EOF
+    ['SRT passphrase too short', <<"EOF"],
+route a {
+    input "srt://:$p5?passphrase=short"; #!
+}
+EOF
+    ['SRT caller without a host', <<"EOF"],
+route a {
+    input udp://127.0.0.1:$p1;
+    output "srt://:$p6?mode=caller"; #!
+}
+EOF
+    ['SRT rendezvous mode', <<"EOF"],
+route a {
+    input "srt://127.0.0.1:$p5?mode=rendezvous"; #!
+}
+EOF
+    ['SRT pbkeylen without passphrase', <<"EOF"],
+route a {
+    input "srt://:$p5?pbkeylen=16"; #!
+}
+EOF
+    ['SRT listener on a UDP input port', <<"EOF"],
+route a {
+    input udp://127.0.0.1:$p1; #!
+}
+route b {
+    input "srt://:$p1"; #!
+}
+EOF
+    ['SRT port bound to two addresses', <<"EOF"],
+route a {
+    input "srt://127.0.0.1:$p5?mode=listener";
+}
+route b {
+    input "srt://:$p5"; #!
+}
+EOF
+    ['two SRT listener outputs of a route on one port', <<"EOF"],
+route a {
+    input "srt://:$p5";
+    output "srt://:$p6";
+    output "srt://:$p6?latency=100"; #!
+}
+EOF
+    ['invalid publisher policy', <<"EOF"],
+route a {
+    input "srt://:$p5";
+    publisher sometimes; #!
+}
+EOF
     ['unknown directive inside route', <<"EOF"],
 route a {
     input udp://127.0.0.1:$p1;
@@ -104,6 +154,20 @@ route demo {
 route other_1.x-y {
     ring_size 2m;
     input rtp://127.0.0.1:$p4?rtp=on;
+}
+route s1 {
+    input "srt://:$p5?mode=listener&passphrase=0123456789&pbkeylen=24";
+    output "srt://:$p6";
+    output "srt://127.0.0.1:$p7?mode=caller&streamid=#!::r=x,m=publish";
+    publisher replace;
+}
+route s2 {
+    input "srt://127.0.0.1:$p8?mode=caller&latency=500&connect_timeout=2000";
+    output "srt://:$p6?mode=listener&passphrase=abcdefghijk&pbkeylen=32";
+}
+route s3 {
+    input "srt://:$p5?streamid=ignored-on-listeners";
+    publisher exclusive;
 }
 EOF
     my ($rc, $out) = $gw->nginx_t;
@@ -129,6 +193,19 @@ for my $case (@bad) {
                 . join("\n", map { sprintf '%3d %s', $_, $lines[$_ - 1] }
                        1 .. @lines));
     like($out, qr/\[emerg\]/, "an [emerg] message: $name");
+}
+
+# secrets stay out of messages
+{
+    $gw->write_conf(srt => <<"EOF");
+route a {
+    input "srt://:$p5?passphrase=TopSecretValue&pbkeylen=7";
+}
+EOF
+    my ($rc, $out) = $gw->nginx_t;
+    isnt($rc, 0, 'nginx -t rejects a bad pbkeylen');
+    unlike($out, qr/TopSecretValue/, 'the passphrase is not in the message');
+    like($out, qr/passphrase=\*\*\*/, 'it is shown as ***');
 }
 
 done_testing;

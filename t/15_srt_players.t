@@ -118,9 +118,12 @@ while (time < $deadline) {
     sleep 0.1;
 }
 
+# a publisher on the killed worker notices after its peer idle timeout (5 s)
 $j = $gw->wait_route('fan', sub {
-    $_[0]{inputs}[0]{status} eq 'live' }, 15);
-ok($j, 'after a worker kill the route is live');
+    my $c = $_[0]{inputs}[0]{srt}{connections}[0];
+    $c && $c->{pid} != $victim && $_[0]{inputs}[0]{status} eq 'live' }, 20);
+ok($j, 'after a worker kill the route is live, its publisher connected to '
+   . 'a live worker') or $gw->diag_state('fan');
 
 @after = ();
 push @after, $gw->srt_play("srt://127.0.0.1:$pout", "$p/k$_.ts") for 1 .. 12;

@@ -847,6 +847,42 @@ test_srt_udp_unchanged(void **state)
 }
 
 
+static void
+redact_is(const char *in, const char *want)
+{
+    char    *b, out[256];
+    size_t   n;
+
+    b = malloc(strlen(in) + 1);
+    assert_non_null(b);
+    memcpy(b, in, strlen(in));      /* exact length, no NUL read */
+
+    n = srt_url_redact(b, strlen(in), out, sizeof(out) - 1);
+    out[n] = '\0';
+    free(b);
+
+    assert_string_equal(out, want);
+}
+
+
+static void
+test_redact(void **state)
+{
+    (void) state;
+
+    redact_is("srt://:9000", "srt://:9000");
+    redact_is("srt://:9000?passphrase=0123456789",
+              "srt://:9000?passphrase=***");
+    redact_is("srt://h:1?latency=1&passphrase=a%26b&pbkeylen=16",
+              "srt://h:1?latency=1&passphrase=***&pbkeylen=16");
+    redact_is("srt://h:1?streamid=passphrase=x&passphrase=s&passphrase=t",
+              "srt://h:1?streamid=passphrase=x&passphrase=***"
+              "&passphrase=***");
+    redact_is("srt://h:1?passphrase=", "srt://h:1?passphrase=***");
+    redact_is("udp://h:1?ttl=1", "udp://h:1?ttl=1");
+}
+
+
 int
 main(void)
 {
@@ -869,6 +905,7 @@ main(void)
         cmocka_unit_test(test_srt_not_terminated),
         cmocka_unit_test(test_srt_errors),
         cmocka_unit_test(test_srt_udp_unchanged),
+        cmocka_unit_test(test_redact),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,7 @@ cat <<MSG
 demo route "demo" is live:
   watch:   ffplay http://127.0.0.1:8080/live/demo.ts   (or VLC, same URL)
   UDP out: ffplay udp://127.0.0.1:5004
+  SRT out: ffplay "srt://127.0.0.1:9001?streamid=demo"
   status:  curl -s http://127.0.0.1:8080/api/routes/demo
   logs:    $prefix/logs/error.log
 Ctrl-C stops.

@@ -151,6 +151,7 @@ static ngx_uint_t            ngx_srt_nlisteners;
 static ngx_srt_caller_t     *ngx_srt_callers;
 static ngx_uint_t            ngx_srt_ncallers;
 static ngx_uint_t            ngx_srt_slot_hint;
+static char                  ngx_srt_drain[NGX_SRT_MSG_MAX];
 
 
 /* event loop: start the thread if this worker has SRT endpoints */
@@ -663,8 +664,11 @@ ngx_srt_sock_event(SRTSOCKET s)
             return;
         }
 
-        /* players have nothing to say: drain and ignore */
-        while (srt_recvmsg(s, (char *) c->peer, 0) > 0) { /* void */ }
+        /* players have nothing to say: drain and ignore (the epoll is
+           level-triggered, a talkative player must not make us spin) */
+        while (srt_recvmsg(s, ngx_srt_drain, sizeof(ngx_srt_drain)) > 0) {
+            /* void */
+        }
 
         return;
     }
@@ -1725,9 +1729,13 @@ ngx_srt_log_handler(void *opaque, int level, const char *file, int line,
     (void) pthread_mutex_unlock(&ngx_srt_pending_mutex);
 
     /* the code the caller sees: libsrt's own reasons are 1000 + reason */
-    ngx_srt_reject(NGX_SRT_REJ_BAD_PASSPHRASE,
-                   1000 + SRT_REJ_BADSECRET, e, publish, peer, (char *) sid,
-                   ngx_strstr(message, "UNSECURE")
-                   ? "encryption required on one side only"
-                   : "wrong passphrase");
+    if (ngx_strstr(message, "UNSECURE")) {
+        ngx_srt_reject(NGX_SRT_REJ_BAD_PASSPHRASE, 1000 + SRT_REJ_UNSECURE,
+                       e, publish, peer, (char *) sid,
+                       "passphrase missing on one side");
+
+    } else {
+        ngx_srt_reject(NGX_SRT_REJ_BAD_PASSPHRASE, 1000 + SRT_REJ_BADSECRET,
+                       e, publish, peer, (char *) sid, "wrong passphrase");
+    }
 }

@@ -885,6 +885,9 @@ ngx_srt_init_process(ngx_cycle_t *cycle)
 
             srt_ts_analyzer_init(rt->input->srt_analyzer);
 
+            /* the rate is computed by the hash owner from shared counters */
+            rt->input->last_bytes = rt->input->stats->bytes;
+
         } else if (rt->input->worker == ngx_worker) {
             if (ngx_srt_udp_input_start(cycle, rt->input) != NGX_OK) {
                 return NGX_ERROR;
@@ -902,6 +905,8 @@ ngx_srt_init_process(ngx_cycle_t *cycle)
 
         out = rt->outputs.elts;
         for (j = 0; j < rt->outputs.nelts; j++) {
+            out[j].last_bytes = out[j].stats->bytes;
+
             if (!out[j].srt && out[j].worker == ngx_worker
                 && ngx_srt_udp_output_start(cycle, &out[j]) != NGX_OK)
             {

@@ -16,7 +16,7 @@ use Time::HiRes qw(time sleep);
 use SRTGW qw(:all);
 
 my $gw = SRTGW->new(workers => 2);
-my ($src, $feed, $push, $udp) = $gw->ports(4);
+my ($src, $feed, $push, $udp, $ffsrc, $ffsink) = $gw->ports(6);
 my $pass = 'push-secret-192';
 my $p = $gw->prefix;
 
@@ -25,6 +25,10 @@ $gw->write_conf(srt => <<"EOF");
         input "srt://127.0.0.1:$src?mode=caller&streamid=feed&latency=120&connect_timeout=1000";
         output udp://127.0.0.1:$udp;
         output "srt://127.0.0.1:$push?mode=caller&passphrase=$pass&pbkeylen=24";
+    }
+    route ff {
+        input "srt://127.0.0.1:$ffsrc?mode=caller";
+        output "srt://127.0.0.1:$ffsink?mode=caller";
     }
 EOF
 
@@ -120,6 +124,31 @@ ok((-s "$p/push2.ts" // 0) > 50_000, 'the new receiver gets the stream ('
 
 $rx->stop;
 $source->stop;
+
+# --- ffmpeg as the remote listener on both sides ----------------------------
+
+my $ffin = $gw->spawn(
+    cmd => ['ffmpeg', '-nostdin', '-loglevel', 'error', '-re',
+            '-stream_loop', '-1', '-i', $media, '-c', 'copy', '-f', 'mpegts',
+            "srt://127.0.0.1:$ffsrc?mode=listener"],
+    err => "$p/ffsrc.log");
+my $ffout = $gw->spawn(
+    cmd => ['ffmpeg', '-nostdin', '-loglevel', 'error', '-y',
+            '-i', "srt://127.0.0.1:$ffsink?mode=listener", '-map', '0',
+            '-c', 'copy', '-f', 'mpegts', "$p/ffsink.ts"],
+    err => "$p/ffsink.log");
+
+$j = $gw->wait_route('ff', sub {
+    $_[0]{inputs}[0]{status} eq 'live'
+    && $_[0]{outputs}[0]{srt}{connected} }, 15);
+ok($j, 'pulls from an ffmpeg SRT listener and pushes to another')
+    or $gw->diag_state('ff');
+sleep 8;
+$ffout->stop;
+$ffin->stop;
+my (undef, $streams) = $gw->ffprobe_streams(SRTGW::slurp("$p/ffsink.ts"));
+like($streams, qr/h264/, 'the ffmpeg listener at the end received H.264');
+
 $gw->stop;
 
 done_testing;

@@ -45,6 +45,7 @@ static int srt_url_host_char(unsigned char c);
 static int srt_url_check_host(srt_url_str_t *h, int allow_ipv6);
 static int srt_url_copy_addr(srt_url_str_t *v, char *dst, size_t size);
 static int srt_url_number(srt_url_str_t *v, long max, long *out);
+static long long srt_url_suffix(srt_url_str_t *v, srt_url_str_t *num);
 static int srt_url_size(srt_url_str_t *v, long *out);
 static int srt_url_bw(srt_url_str_t *v, long long *out);
 static int srt_url_hex(unsigned char c);
@@ -931,36 +932,53 @@ srt_url_number(srt_url_str_t *v, long max, long *out)
 }
 
 
+/* strips a k/K, m/M or g/G suffix (1024-based) and returns its scale */
+
+static long long
+srt_url_suffix(srt_url_str_t *v, srt_url_str_t *num)
+{
+    *num = *v;
+
+    switch (v->data[v->len - 1]) {
+    case 'k':
+    case 'K':
+        num->len--;
+        return 1024;
+
+    case 'm':
+    case 'M':
+        num->len--;
+        return 1024 * 1024;
+
+    case 'g':
+    case 'G':
+        num->len--;
+        return 1024 * 1024 * 1024;
+    }
+
+    return 1;
+}
+
+
 /* bytes, or k/K (KiB) and m/M (MiB) suffixes; 1 .. 2^30 */
 
 static int
 srt_url_size(srt_url_str_t *v, long *out)
 {
-    long           n, scale;
+    long           n;
+    long long      scale;
     srt_url_str_t  num;
 
     if (v->len == 0) {
         return -1;
     }
 
-    num = *v;
-    scale = 1;
+    scale = srt_url_suffix(v, &num);
 
-    switch (v->data[v->len - 1]) {
-    case 'k':
-    case 'K':
-        scale = 1024;
-        num.len--;
-        break;
-
-    case 'm':
-    case 'M':
-        scale = 1024 * 1024;
-        num.len--;
-        break;
-    }
-
-    if (srt_url_number(&num, SRT_URL_SIZE_MAX / scale, &n) != 0 || n == 0) {
+    if (scale > 1024 * 1024
+        || srt_url_number(&num, SRT_URL_SIZE_MAX / scale, &n) != 0
+        || n == 0)
+    {
         return -1;
     }
 
@@ -986,28 +1004,7 @@ srt_url_bw(srt_url_str_t *v, long long *out)
         return -1;
     }
 
-    num = *v;
-    scale = 1;
-
-    switch (v->data[v->len - 1]) {
-    case 'k':
-    case 'K':
-        scale = 1024;
-        num.len--;
-        break;
-
-    case 'm':
-    case 'M':
-        scale = 1024 * 1024;
-        num.len--;
-        break;
-
-    case 'g':
-    case 'G':
-        scale = 1024 * 1024 * 1024;
-        num.len--;
-        break;
-    }
+    scale = srt_url_suffix(v, &num);
 
     if (num.len == 0) {
         return -1;

@@ -31,29 +31,18 @@
 #include <sys/eventfd.h>
 #include <syslog.h>
 
-#include <srt/access_control.h>
-
 #include "ngx_srt_libsrt.h"
-#include "srt_streamid.h"
 
 
 #define NGX_SRT_EVENTS          256
 #define NGX_SRT_HASH            1024
-#define NGX_SRT_PENDING         128
 #define NGX_SRT_WAIT_MS         100
 #define NGX_SRT_BACKOFF_MIN     500
 #define NGX_SRT_BACKOFF_MAX     10000
 #define NGX_SRT_STABLE_MS       10000   /* a session this long resets the
                                            backoff */
 #define NGX_SRT_DEFAULT_LATENCY 200
-
-
-typedef struct {
-    ngx_srt_srt_port_t       *port;
-    SRTSOCKET                 sock;
-    ngx_msec_t                retry;
-    ngx_uint_t                failed;
-} ngx_srt_listener_t;
+#define NGX_SRT_DRAIN_MAX       64      /* messages of a talkative player */
 
 
 typedef struct {
@@ -67,49 +56,18 @@ typedef struct {
 } ngx_srt_caller_t;
 
 
-/* what the listen callback decided, picked up again at accept */
-typedef struct {
-    SRTSOCKET                 ns;
-    ngx_srt_srt_entry_t      *entry;
-    ngx_uint_t                publish;
-    u_char                    peer[NGX_SRT_PEER_LEN];
-    u_char                    streamid[NGX_SRT_SID_LEN];
-} ngx_srt_pending_t;
-
-
-/* the listen callback's view of the ports: replaced as a whole, by pointer */
-typedef struct {
-    ngx_uint_t                nports;
-    ngx_srt_srt_port_t       *ports;
-} ngx_srt_table_t;
-
-
 static void *ngx_srt_thread_main(void *arg);
 static void ngx_srt_thread_loop(void);
 static void ngx_srt_thread_shutdown(void);
 static void ngx_srt_sock_event(SRTSOCKET s);
-static ngx_int_t ngx_srt_sock_options(SRTSOCKET s, srt_url_t *u,
-    ngx_uint_t caller, ngx_str_t *url);
-static void ngx_srt_listener_open(ngx_srt_listener_t *l, ngx_uint_t index);
-static int ngx_srt_listen_callback(void *opaque, SRTSOCKET ns, int hsversion,
-    const struct sockaddr *peer, const char *streamid);
-static void ngx_srt_reject(ngx_srt_reject_e reason, int code,
-    ngx_srt_srt_entry_t *e, ngx_uint_t publish, u_char *peer,
-    const char *streamid, const char *why);
-static void ngx_srt_accept(ngx_srt_listener_t *l);
-static ngx_srt_conn_t *ngx_srt_conn_create(SRTSOCKET s,
-    ngx_srt_conn_kind_e kind, ngx_srt_route_t *rt, ngx_srt_input_t *in,
-    ngx_srt_output_t *out, u_char *peer, u_char *streamid);
 static void ngx_srt_caller_connect(ngx_srt_caller_t *cl, ngx_msec_t now);
 static void ngx_srt_caller_event(ngx_srt_caller_t *cl);
 static void ngx_srt_caller_retry(ngx_srt_caller_t *cl, ngx_msec_t now,
     ngx_msec_t session);
 static void ngx_srt_refresh_stats(void);
 static ngx_srt_shm_conn_t *ngx_srt_slot_alloc(void);
+static void ngx_srt_slot_free(ngx_srt_shm_conn_t *slot);
 static void ngx_srt_slot_reclaim(void);
-static void ngx_srt_log_handler(void *opaque, int level, const char *file,
-    int line, const char *area, const char *message);
-static void ngx_srt_notify_loop(void);
 static void ngx_srt_loop_wake(ngx_event_t *ev);
 static void ngx_srt_loop_ring_advanced(ngx_srt_reader_t *reader);
 
@@ -117,7 +75,7 @@ static void ngx_srt_loop_ring_advanced(ngx_srt_reader_t *reader);
 ngx_log_t                   *ngx_srt_thread_log;
 
 /* set before the thread starts, read-only afterwards */
-static ngx_srt_main_conf_t  *ngx_srt_mcf;
+ngx_srt_main_conf_t         *ngx_srt_mcf;
 static int                   ngx_srt_to_thread = -1;
 static int                   ngx_srt_to_loop = -1;
 
@@ -132,18 +90,8 @@ static ngx_int_t             ngx_srt_start_rc;
 static ngx_atomic_t          ngx_srt_stop;
 static ngx_atomic_t          ngx_srt_kicked;
 
-/* libsrt threads (listen callback) */
-static ngx_srt_table_t      *ngx_srt_table;
-
-/* libsrt threads, under the mutex */
-static pthread_mutex_t       ngx_srt_pending_mutex = PTHREAD_MUTEX_INITIALIZER;
-static ngx_srt_pending_t     ngx_srt_pending[NGX_SRT_PENDING];
-static ngx_uint_t            ngx_srt_pending_next;
-static ngx_msec_t            ngx_srt_reject_logged[NGX_SRT_REJ_LAST];
-static ngx_uint_t            ngx_srt_reject_quiet[NGX_SRT_REJ_LAST];
-
 /* SRT thread */
-static int                   ngx_srt_eid = -1;
+int                          ngx_srt_eid = -1;
 static ngx_queue_t           ngx_srt_conns;
 static ngx_srt_conn_t       *ngx_srt_hash[NGX_SRT_HASH];
 static ngx_srt_listener_t   *ngx_srt_listeners;
@@ -159,11 +107,12 @@ static char                  ngx_srt_drain[NGX_SRT_MSG_MAX];
 ngx_int_t
 ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
 {
+    int                 err;
+    sigset_t            set, old;
     ngx_uint_t          i, j, n;
     ngx_srt_route_t   **rtp;
     ngx_srt_input_t    *in;
     ngx_srt_output_t   *out;
-    ngx_srt_table_t    *table;
     ngx_srt_caller_t   *cl;
     ngx_connection_t   *c;
 
@@ -203,10 +152,8 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
                                  cycle->log);
     ngx_srt_listeners = ngx_calloc(sizeof(ngx_srt_listener_t)
                                    * (mcf->srt_ports.nelts + 1), cycle->log);
-    table = ngx_calloc(sizeof(ngx_srt_table_t), cycle->log);
-
     if (ngx_srt_callers == NULL || ngx_srt_listeners == NULL
-        || table == NULL)
+        || ngx_srt_listen_table(mcf, cycle->log) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -253,10 +200,6 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
         ngx_srt_listeners[i].sock = SRT_INVALID_SOCK;
     }
 
-    table->nports = mcf->srt_ports.nelts;
-    table->ports = mcf->srt_ports.elts;
-    __atomic_store_n(&ngx_srt_table, table, __ATOMIC_RELEASE);
-
     ngx_srt_mcf = mcf;
     ngx_srt_thread_log = cycle->log;
 
@@ -284,17 +227,36 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
 
     ngx_srt_loop_conn = c;
 
-    if (sem_init(&ngx_srt_ready, 0, 0) != 0
-        || pthread_create(&ngx_srt_tid, NULL, ngx_srt_thread_main, NULL) != 0)
-    {
+    if (sem_init(&ngx_srt_ready, 0, 0) != 0) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                      "srt: sem_init() failed");
+        return NGX_ERROR;
+    }
+
+    /*
+     * Signals belong to the event loop: the thread (and the libsrt threads
+     * it starts) is born with every signal blocked, so no handler ever
+     * runs there and leaves the loop asleep.
+     */
+    (void) sigfillset(&set);
+    (void) pthread_sigmask(SIG_BLOCK, &set, &old);
+
+    err = pthread_create(&ngx_srt_tid, NULL, ngx_srt_thread_main, NULL);
+
+    (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+    if (err != 0) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, err,
                       "srt: cannot start the SRT thread");
+        (void) sem_destroy(&ngx_srt_ready);
         return NGX_ERROR;
     }
 
     while (sem_wait(&ngx_srt_ready) == -1 && ngx_errno == NGX_EINTR) {
         /* void */
     }
+
+    (void) sem_destroy(&ngx_srt_ready);
 
     if (ngx_srt_start_rc != NGX_OK) {
         (void) pthread_join(ngx_srt_tid, NULL);
@@ -408,7 +370,7 @@ ngx_srt_loop_ring_advanced(ngx_srt_reader_t *reader)
 }
 
 
-static void
+void
 ngx_srt_notify_loop(void)
 {
     uint64_t  one = 1;
@@ -432,12 +394,7 @@ static void *
 ngx_srt_thread_main(void *arg)
 {
     int         events;
-    sigset_t    set;
     ngx_uint_t  i;
-
-    /* signals belong to the event loop (libsrt threads inherit this) */
-    (void) sigfillset(&set);
-    (void) pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     ngx_srt_start_rc = NGX_ERROR;
 
@@ -503,11 +460,12 @@ ngx_srt_thread_loop(void)
     uint64_t          value;
     SRTSOCKET         rfds[NGX_SRT_EVENTS], wfds[NGX_SRT_EVENTS];
     SYSSOCKET         lrfds[2];
-    ngx_uint_t        k;
+    ngx_uint_t        k, more;
     ngx_msec_t        now, next_tick;
     ngx_srt_route_t  *rt, **rtp;
 
     next_tick = 0;
+    more = 0;
     rtp = ngx_srt_mcf->routes.elts;
 
     for ( ;; ) {
@@ -552,7 +510,8 @@ ngx_srt_thread_loop(void)
         lrnum = 2;
 
         n = srt_epoll_wait(ngx_srt_eid, rfds, &rnum, wfds, &wnum,
-                           NGX_SRT_WAIT_MS, lrfds, &lrnum, NULL, NULL);
+                           more ? 0 : NGX_SRT_WAIT_MS, lrfds, &lrnum,
+                           NULL, NULL);
 
         if (n <= 0) {
             rnum = 0;
@@ -575,7 +534,11 @@ ngx_srt_thread_loop(void)
             ngx_srt_sock_event(wfds[i]);
         }
 
+        ngx_srt_io_resume_paused(&ngx_srt_conns);
+
         __atomic_store_n(&ngx_srt_kicked, 0, __ATOMIC_SEQ_CST);
+
+        more = 0;
 
         for (k = 0; k < ngx_srt_mcf->routes.nelts; k++) {
             rt = rtp[k];
@@ -584,6 +547,9 @@ ngx_srt_thread_loop(void)
                 && __atomic_exchange_n(&rt->srt_pending, 0, __ATOMIC_SEQ_CST))
             {
                 ngx_srt_io_send_route(rt);
+
+                /* a player catching up left some for the next round */
+                more |= rt->srt_pending;
             }
         }
     }
@@ -604,10 +570,7 @@ ngx_srt_thread_shutdown(void)
     }
 
     for (i = 0; i < ngx_srt_nlisteners; i++) {
-        if (ngx_srt_listeners[i].sock != SRT_INVALID_SOCK) {
-            (void) srt_close(ngx_srt_listeners[i].sock);
-            ngx_srt_listeners[i].sock = SRT_INVALID_SOCK;
-        }
+        ngx_srt_listener_close(&ngx_srt_listeners[i]);
     }
 
     for (i = 0; i < ngx_srt_ncallers; i++) {
@@ -620,7 +583,7 @@ ngx_srt_thread_shutdown(void)
     (void) srt_epoll_release(ngx_srt_eid);
     ngx_srt_eid = -1;
 
-    srt_setloghandler(NULL, NULL);
+    /* the log handler stays: libsrt may still log while cleaning up */
     (void) srt_cleanup();
 }
 
@@ -665,9 +628,12 @@ ngx_srt_sock_event(SRTSOCKET s)
         }
 
         /* players have nothing to say: drain and ignore (the epoll is
-           level-triggered, a talkative player must not make us spin) */
-        while (srt_recvmsg(s, ngx_srt_drain, sizeof(ngx_srt_drain)) > 0) {
-            /* void */
+           level-triggered, a talkative player must not make us spin, nor
+           keep us from the others) */
+        for (i = 0; i < NGX_SRT_DRAIN_MAX; i++) {
+            if (srt_recvmsg(s, ngx_srt_drain, sizeof(ngx_srt_drain)) <= 0) {
+                break;
+            }
         }
 
         return;
@@ -675,7 +641,7 @@ ngx_srt_sock_event(SRTSOCKET s)
 
     for (i = 0; i < ngx_srt_nlisteners; i++) {
         if (ngx_srt_listeners[i].sock == s) {
-            ngx_srt_accept(&ngx_srt_listeners[i]);
+            ngx_srt_listener_accept(&ngx_srt_listeners[i]);
             return;
         }
     }
@@ -694,7 +660,7 @@ ngx_srt_sock_event(SRTSOCKET s)
 /* socket options from a URL; the listener's per-route options are applied
    in the listen callback */
 
-static ngx_int_t
+ngx_int_t
 ngx_srt_sock_options(SRTSOCKET s, srt_url_t *u, ngx_uint_t caller,
     ngx_str_t *url)
 {
@@ -779,464 +745,7 @@ failed:
 }
 
 
-static void
-ngx_srt_listener_open(ngx_srt_listener_t *l, ngx_uint_t index)
-{
-    int                  one, events;
-    SRTSOCKET            s;
-    ngx_socket_t         fd;
-    struct sockaddr     *sa;
-    ngx_srt_srt_port_t  *port;
-
-    port = l->port;
-    sa = port->addr.sockaddr;
-    l->retry = ngx_srt_thread_msec() + 1000;
-
-    fd = socket(sa->sa_family, SOCK_DGRAM, 0);
-    if (fd == -1) {
-        ngx_log_error(NGX_LOG_ALERT, ngx_srt_thread_log, ngx_socket_errno,
-                      "srt listener \"%V\": socket() failed", &port->url);
-        return;
-    }
-
-    /* one socket per worker on the same port: the kernel spreads peers */
-    one = 1;
-
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(int)) == -1
-        || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(int)) == -1
-        || bind(fd, sa, port->addr.socklen) == -1)
-    {
-        if (!l->failed++) {
-            ngx_log_error(NGX_LOG_EMERG, ngx_srt_thread_log,
-                          ngx_socket_errno,
-                          "srt listener \"%V\": bind() to %V failed, "
-                          "retrying every second", &port->url,
-                          &port->addr.name);
-        }
-
-        (void) close(fd);
-        return;
-    }
-
-    s = srt_create_socket();
-
-    if (s == SRT_INVALID_SOCK) {
-        ngx_log_error(NGX_LOG_ALERT, ngx_srt_thread_log, 0,
-                      "srt listener \"%V\": srt_create_socket() failed: %s",
-                      &port->url, srt_getlasterror_str());
-        (void) close(fd);
-        return;
-    }
-
-    if (ngx_srt_sock_options(s, &port->parsed, 0, &port->url) != NGX_OK) {
-        goto failed;
-    }
-
-    /* libsrt adopts the socket and closes it with the listener */
-    if (srt_bind_acquire(s, fd) == SRT_ERROR) {
-        ngx_log_error(NGX_LOG_ALERT, ngx_srt_thread_log, 0,
-                      "srt listener \"%V\": srt_bind_acquire() failed: %s",
-                      &port->url, srt_getlasterror_str());
-        goto failed;
-    }
-
-    fd = -1;
-
-    if (srt_listen_callback(s, ngx_srt_listen_callback,
-                            (void *) (uintptr_t) index)
-        == SRT_ERROR
-        || srt_listen(s, 256) == SRT_ERROR)
-    {
-        ngx_log_error(NGX_LOG_ALERT, ngx_srt_thread_log, 0,
-                      "srt listener \"%V\": srt_listen() failed: %s",
-                      &port->url, srt_getlasterror_str());
-        goto failed;
-    }
-
-    events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
-
-    if (srt_epoll_add_usock(ngx_srt_eid, s, &events) == SRT_ERROR) {
-        ngx_log_error(NGX_LOG_ALERT, ngx_srt_thread_log, 0,
-                      "srt listener \"%V\": srt_epoll_add_usock() failed: "
-                      "%s", &port->url, srt_getlasterror_str());
-        goto failed;
-    }
-
-    l->sock = s;
-
-    if (l->failed) {
-        ngx_log_error(NGX_LOG_NOTICE, ngx_srt_thread_log, 0,
-                      "srt listener \"%V\" is listening now", &port->url);
-        l->failed = 0;
-    }
-
-    return;
-
-failed:
-
-    (void) srt_close(s);
-
-    if (fd != -1) {
-        (void) close(fd);
-    }
-}
-
-
-/*
- * libsrt thread, during the handshake: pick the route and the direction
- * from the streamid and apply the route's passphrase and latency.  Reads
- * only the port table and shared memory.
- */
-
-static int
-ngx_srt_listen_callback(void *opaque, SRTSOCKET ns, int hsversion,
-    const struct sockaddr *peer, const char *streamid)
-{
-    char                  err[SRT_SID_ERR_LEN];
-    int                   latency;
-    size_t                len;
-    u_char                text[NGX_SRT_PEER_LEN];
-    ngx_uint_t            i, publish, index;
-    srt_url_t            *u;
-    ngx_atomic_uint_t     pid;
-    srt_streamid_t        sid;
-    ngx_srt_table_t      *table;
-    ngx_srt_pending_t    *p;
-    ngx_srt_srt_port_t   *port;
-    ngx_srt_srt_entry_t  *e;
-
-    index = (ngx_uint_t) (uintptr_t) opaque;
-    table = __atomic_load_n(&ngx_srt_table, __ATOMIC_ACQUIRE);
-
-    len = ngx_sock_ntop((struct sockaddr *) peer,
-                        peer->sa_family == AF_INET6
-                        ? sizeof(struct sockaddr_in6)
-                        : sizeof(struct sockaddr_in),
-                        text, NGX_SRT_PEER_LEN - 1, 1);
-    text[len] = '\0';
-
-    if (streamid == NULL || hsversion < 5) {
-        streamid = "";
-    }
-
-    if (index >= table->nports) {
-        (void) srt_setrejectreason(ns, SRT_REJX_NOTFOUND);
-        ngx_srt_reject(NGX_SRT_REJ_NOT_FOUND, SRT_REJX_NOTFOUND, NULL, 0,
-                       text, streamid, "the port is not served any more");
-        return -1;
-    }
-
-    port = &table->ports[index];
-
-    if (srt_streamid_parse(streamid, ngx_strlen(streamid), &sid, err) != 0) {
-        (void) srt_setrejectreason(ns, SRT_REJX_BAD_REQUEST);
-        ngx_srt_reject(NGX_SRT_REJ_BAD_REQUEST, SRT_REJX_BAD_REQUEST, NULL, 0,
-                       text, streamid, err);
-        return -1;
-    }
-
-    e = port->entries.elts;
-
-    if (sid.resource[0] == '\0') {
-        if (port->entries.nelts != 1) {
-            (void) srt_setrejectreason(ns, SRT_REJX_BAD_REQUEST);
-            ngx_srt_reject(NGX_SRT_REJ_BAD_REQUEST, SRT_REJX_BAD_REQUEST,
-                           NULL, 0, text, streamid,
-                           "the port serves several routes: the streamid "
-                           "must name one");
-            return -1;
-        }
-
-    } else {
-        len = ngx_strlen(sid.resource);
-
-        for (i = 0; i < port->entries.nelts; i++) {
-            if (e[i].route->name.len == len
-                && ngx_strncmp(e[i].route->name.data, sid.resource, len) == 0)
-            {
-                break;
-            }
-        }
-
-        if (i == port->entries.nelts) {
-            (void) srt_setrejectreason(ns, SRT_REJX_NOTFOUND);
-            ngx_srt_reject(NGX_SRT_REJ_NOT_FOUND, SRT_REJX_NOTFOUND, NULL, 0,
-                           text, streamid, "no such route on this port");
-            return -1;
-        }
-
-        e = &e[i];
-    }
-
-    switch (sid.mode) {
-
-    case SRT_SID_MODE_PUBLISH:
-        publish = 1;
-        break;
-
-    case SRT_SID_MODE_REQUEST:
-        publish = 0;
-        break;
-
-    case SRT_SID_MODE_BIDIRECTIONAL:
-        (void) srt_setrejectreason(ns, SRT_REJX_BAD_MODE);
-        ngx_srt_reject(NGX_SRT_REJ_FORBIDDEN, SRT_REJX_BAD_MODE, e, 0, text,
-                       streamid, "bidirectional mode is not supported");
-        return -1;
-
-    default:
-        /* no mode: publish to a route that only takes publishers here */
-        publish = (e->input != NULL && e->output == NULL);
-        break;
-    }
-
-    if (publish && e->input == NULL) {
-        (void) srt_setrejectreason(ns, SRT_REJX_FORBIDDEN);
-        ngx_srt_reject(NGX_SRT_REJ_FORBIDDEN, SRT_REJX_FORBIDDEN, e, 0, text,
-                       streamid, "the route takes no publisher on this port");
-        return -1;
-    }
-
-    if (!publish && e->output == NULL) {
-        (void) srt_setrejectreason(ns, SRT_REJX_FORBIDDEN);
-        ngx_srt_reject(NGX_SRT_REJ_FORBIDDEN, SRT_REJX_FORBIDDEN, e, 0, text,
-                       streamid, "the route has no players on this port");
-        return -1;
-    }
-
-    if (publish && !e->route->publisher_replace) {
-        pid = e->input->stats->publisher;
-
-        if (pid != 0
-            && (pid == (ngx_atomic_uint_t) ngx_pid
-                || kill((ngx_pid_t) pid, 0) == 0))
-        {
-            (void) srt_setrejectreason(ns, SRT_REJX_CONFLICT);
-            ngx_srt_reject(NGX_SRT_REJ_CONFLICT, SRT_REJX_CONFLICT, e, 1,
-                           text, streamid, "the route already has a live "
-                           "publisher");
-            return -1;
-        }
-    }
-
-    /* the route's own options: the listener has the first URL's */
-
-    u = publish ? &e->input->parsed : &e->output->parsed;
-    latency = u->latency >= 0 ? u->latency : NGX_SRT_DEFAULT_LATENCY;
-
-    (void) srt_setsockflag(ns, SRTO_LATENCY, &latency, sizeof(int));
-
-    if (u->rcvlatency >= 0) {
-        (void) srt_setsockflag(ns, SRTO_RCVLATENCY, &u->rcvlatency,
-                               sizeof(int));
-    }
-
-    if (u->peerlatency >= 0) {
-        (void) srt_setsockflag(ns, SRTO_PEERLATENCY, &u->peerlatency,
-                               sizeof(int));
-    }
-
-    if (u->passphrase[0]) {
-        if (srt_setsockflag(ns, SRTO_PASSPHRASE, u->passphrase,
-                            (int) ngx_strlen(u->passphrase))
-            == SRT_ERROR)
-        {
-            (void) srt_setrejectreason(ns, SRT_REJX_ISE);
-            ngx_srt_reject(NGX_SRT_REJ_BAD_PASSPHRASE, SRT_REJX_ISE, e,
-                           publish, text, streamid, "cannot set passphrase");
-            return -1;
-        }
-
-        if (u->pbkeylen) {
-            (void) srt_setsockflag(ns, SRTO_PBKEYLEN, &u->pbkeylen,
-                                   sizeof(int));
-        }
-    }
-
-    /* for the accept, or for the log handler if the secret is wrong */
-
-    (void) pthread_mutex_lock(&ngx_srt_pending_mutex);
-
-    p = &ngx_srt_pending[ngx_srt_pending_next++ % NGX_SRT_PENDING];
-    p->ns = ns;
-    p->entry = e;
-    p->publish = publish;
-    ngx_cpystrn(p->peer, text, NGX_SRT_PEER_LEN);
-    ngx_cpystrn(p->streamid, (u_char *) streamid, NGX_SRT_SID_LEN);
-
-    (void) pthread_mutex_unlock(&ngx_srt_pending_mutex);
-
-    return 0;
-}
-
-
-/*
- * Counts a refusal and logs it at info, at most once a second per reason
- * (a caller retrying in a loop must not flood the log).  libsrt threads.
- */
-
-static void
-ngx_srt_reject(ngx_srt_reject_e reason, int code, ngx_srt_srt_entry_t *e,
-    ngx_uint_t publish, u_char *peer, const char *streamid, const char *why)
-{
-    ngx_msec_t   now;
-    ngx_str_t    route;
-    ngx_uint_t   quiet, log;
-
-    (void) ngx_atomic_fetch_add(&ngx_srt_mcf->conns->rejected[reason], 1);
-
-    if (e && publish && e->input) {
-        (void) ngx_atomic_fetch_add(&e->input->stats->rejected, 1);
-
-        if (reason == NGX_SRT_REJ_BAD_PASSPHRASE) {
-            (void) ngx_atomic_fetch_add(&e->input->stats->bad_passphrase, 1);
-        }
-
-    } else if (e && e->output) {
-        (void) ngx_atomic_fetch_add(&e->output->stats->rejected, 1);
-
-        if (reason == NGX_SRT_REJ_BAD_PASSPHRASE) {
-            (void) ngx_atomic_fetch_add(&e->output->stats->bad_passphrase, 1);
-        }
-    }
-
-    now = ngx_srt_thread_msec();
-    quiet = 0;
-
-    (void) pthread_mutex_lock(&ngx_srt_pending_mutex);
-
-    log = (now - ngx_srt_reject_logged[reason] >= 1000
-           || ngx_srt_reject_logged[reason] == 0);
-
-    if (log) {
-        ngx_srt_reject_logged[reason] = now;
-        quiet = ngx_srt_reject_quiet[reason];
-        ngx_srt_reject_quiet[reason] = 0;
-
-    } else {
-        ngx_srt_reject_quiet[reason]++;
-    }
-
-    (void) pthread_mutex_unlock(&ngx_srt_pending_mutex);
-
-    if (log) {
-        ngx_str_set(&route, "-");
-
-        if (e) {
-            route = e->route->name;
-        }
-
-        ngx_log_error(NGX_LOG_INFO, ngx_srt_thread_log, 0,
-                      "srt: rejected %s streamid \"%s\" with %d: %s "
-                      "(route \"%V\", %ui similar not logged)",
-                      peer, streamid, code, why, &route, quiet);
-    }
-}
-
-
-static void
-ngx_srt_accept(ngx_srt_listener_t *l)
-{
-    int                   len;
-    u_char                peer[NGX_SRT_PEER_LEN], streamid[NGX_SRT_SID_LEN];
-    SRTSOCKET             ns;
-    ngx_uint_t            i, publish, found;
-    ngx_atomic_uint_t     pid;
-    ngx_srt_conn_t       *c;
-    ngx_srt_input_t      *in;
-    ngx_srt_pending_t    *p;
-    ngx_srt_srt_entry_t  *e;
-    struct sockaddr_storage  sa;
-
-    for ( ;; ) {
-        len = sizeof(struct sockaddr_storage);
-
-        ns = srt_accept(l->sock, (struct sockaddr *) &sa, &len);
-
-        if (ns == SRT_INVALID_SOCK) {
-            return;
-        }
-
-        found = 0;
-        e = NULL;
-        publish = 0;
-
-        (void) pthread_mutex_lock(&ngx_srt_pending_mutex);
-
-        for (i = 0; i < NGX_SRT_PENDING; i++) {
-            p = &ngx_srt_pending[i];
-
-            if (p->ns == ns && p->entry) {
-                e = p->entry;
-                publish = p->publish;
-                ngx_cpystrn(peer, p->peer, NGX_SRT_PEER_LEN);
-                ngx_cpystrn(streamid, p->streamid, NGX_SRT_SID_LEN);
-                p->entry = NULL;
-                found = 1;
-                break;
-            }
-        }
-
-        (void) pthread_mutex_unlock(&ngx_srt_pending_mutex);
-
-        if (!found) {
-            /* the pending table wrapped under a handshake storm */
-            ngx_log_error(NGX_LOG_WARN, ngx_srt_thread_log, 0,
-                          "srt listener \"%V\": accepted a connection "
-                          "without a routing decision, closing it",
-                          &l->port->url);
-            (void) srt_close(ns);
-            continue;
-        }
-
-        if (!publish) {
-            c = ngx_srt_conn_create(ns, NGX_SRT_CONN_PLAYER, e->route, NULL,
-                                    e->output, peer, streamid);
-            if (c) {
-                ngx_srt_io_player_added(c);
-                ngx_srt_notify_loop();
-            }
-
-            continue;
-        }
-
-        in = e->input;
-
-        /* two publishers may have passed the callback at once */
-        if (in->ep.conn && e->route->publisher_replace) {
-            ngx_srt_conn_close(in->ep.conn, "replaced by a new publisher");
-        }
-
-        pid = in->stats->publisher;
-
-        if (!e->route->publisher_replace
-            && (in->ep.conn
-                || (pid != 0 && pid != (ngx_atomic_uint_t) ngx_pid
-                    && kill((ngx_pid_t) pid, 0) == 0)))
-        {
-            ngx_srt_reject(NGX_SRT_REJ_CONFLICT, SRT_REJX_CONFLICT, e, 1,
-                           peer, (char *) streamid,
-                           "the route already has a live publisher");
-            (void) srt_close(ns);
-            continue;
-        }
-
-        c = ngx_srt_conn_create(ns, NGX_SRT_CONN_PUBLISHER, e->route, in,
-                                NULL, peer, streamid);
-        if (c == NULL) {
-            continue;
-        }
-
-        in->ep.conn = c;
-        in->stats->publisher = ngx_pid;
-
-        /* take the ring now, so a replaced writer stops at once */
-        ngx_srt_io_receive(c);
-    }
-}
-
-
-static ngx_srt_conn_t *
+ngx_srt_conn_t *
 ngx_srt_conn_create(SRTSOCKET s, ngx_srt_conn_kind_e kind,
     ngx_srt_route_t *rt, ngx_srt_input_t *in, ngx_srt_output_t *out,
     u_char *peer, u_char *streamid)
@@ -1245,8 +754,19 @@ ngx_srt_conn_create(SRTSOCKET s, ngx_srt_conn_kind_e kind,
     ngx_srt_conn_t      *c, **pc;
     ngx_srt_shm_conn_t  *slot;
 
+    slot = ngx_srt_slot_alloc();
+
+    if (slot == NULL) {
+        /* the statistics table bounds the connections of all workers */
+        ngx_srt_reject(NGX_SRT_REJ_OVERLOAD, SRT_REJX_OVERLOAD, NULL, 0, peer,
+                       streamid, "connection limit reached, closed");
+        (void) srt_close(s);
+        return NULL;
+    }
+
     c = ngx_calloc(sizeof(ngx_srt_conn_t), ngx_srt_thread_log);
     if (c == NULL) {
+        ngx_srt_slot_free(slot);
         (void) srt_close(s);
         return NULL;
     }
@@ -1258,6 +778,7 @@ ngx_srt_conn_create(SRTSOCKET s, ngx_srt_conn_kind_e kind,
                       "srt: srt_epoll_add_usock() failed: %s",
                       srt_getlasterror_str());
         (void) srt_close(s);
+        ngx_srt_slot_free(slot);
         ngx_free(c);
         return NULL;
     }
@@ -1284,19 +805,15 @@ ngx_srt_conn_create(SRTSOCKET s, ngx_srt_conn_kind_e kind,
     *pc = c;
     ngx_queue_insert_tail(&ngx_srt_conns, &c->all);
 
-    slot = ngx_srt_slot_alloc();
     c->slot = slot;
-
-    if (slot) {
-        slot->id = (ngx_atomic_uint_t) s;
-        slot->kind = kind;
-        slot->worker = ngx_worker;
-        slot->since = c->since;
-        ngx_cpystrn(slot->route, rt->name.data,
-                    ngx_min(rt->name.len + 1, NGX_SRT_NAME_LEN + 1));
-        ngx_cpystrn(slot->peer, peer, NGX_SRT_PEER_LEN);
-        ngx_cpystrn(slot->streamid, streamid, NGX_SRT_SID_LEN);
-    }
+    slot->id = (ngx_atomic_uint_t) s;
+    slot->kind = kind;
+    slot->worker = ngx_worker;
+    slot->since = c->since;
+    ngx_cpystrn(slot->route, rt->name.data,
+                ngx_min(rt->name.len + 1, NGX_SRT_NAME_LEN + 1));
+    ngx_cpystrn(slot->peer, peer, NGX_SRT_PEER_LEN);
+    ngx_cpystrn(slot->streamid, streamid, NGX_SRT_SID_LEN);
 
     if (in) {
         (void) ngx_atomic_fetch_add(&in->stats->connects, 1);
@@ -1342,7 +859,6 @@ ngx_srt_conn_close(ngx_srt_conn_t *c, const char *why)
     ngx_srt_conn_t     **pc;
     SRT_TRACEBSTATS      perf;
     ngx_srt_caller_t    *caller;
-    ngx_srt_shm_conn_t  *slot;
 
     now = ngx_srt_thread_msec();
 
@@ -1403,14 +919,7 @@ ngx_srt_conn_close(ngx_srt_conn_t *c, const char *why)
 
     ngx_queue_remove(&c->all);
 
-    slot = c->slot;
-
-    if (slot) {
-        ngx_memzero((u_char *) slot + offsetof(ngx_srt_shm_conn_t, id),
-                    sizeof(ngx_srt_shm_conn_t)
-                    - offsetof(ngx_srt_shm_conn_t, id));
-        __atomic_store_n(&slot->pid, 0, __ATOMIC_RELEASE);
-    }
+    ngx_srt_slot_free(c->slot);
 
     /* a caller connection comes back after a backoff */
 
@@ -1525,7 +1034,6 @@ ngx_srt_caller_event(ngx_srt_caller_t *cl)
     }
 
     cl->ep->conn = c;
-    cl->ep->connected_at = now;
 
     if (cl->input) {
         cl->input->ep.conn = c;
@@ -1614,48 +1122,62 @@ ngx_srt_refresh_stats(void)
 }
 
 
+/*
+ * A statistics slot, claimed with a CAS on its owner pid.  conns->used
+ * counts the slots in use, so the listen callback refuses (1402) before
+ * the table is full.  Slots of a killed worker are reclaimed at a new
+ * thread's start, or here when the table is full (at most once a second).
+ */
+
 static ngx_srt_shm_conn_t *
 ngx_srt_slot_alloc(void)
 {
-    ngx_uint_t            i, k;
-    ngx_atomic_uint_t     pid;
+    ngx_uint_t            i, k, pass;
+    ngx_msec_t            now;
     ngx_srt_shm_conns_t  *conns;
+
+    static ngx_msec_t     reclaimed;
 
     conns = ngx_srt_mcf->conns;
 
-    for (i = 0; i < NGX_SRT_CONN_SLOTS; i++) {
-        k = (ngx_srt_slot_hint + i) % NGX_SRT_CONN_SLOTS;
+    for (pass = 0; pass < 2; pass++) {
 
-        if (conns->slot[k].pid == 0
-            && ngx_atomic_cmp_set(&conns->slot[k].pid, 0, ngx_pid))
-        {
-            ngx_srt_slot_hint = k + 1;
-            return &conns->slot[k];
+        for (i = 0; i < NGX_SRT_CONN_SLOTS; i++) {
+            k = (ngx_srt_slot_hint + i) % NGX_SRT_CONN_SLOTS;
+
+            if (conns->slot[k].pid == 0
+                && ngx_atomic_cmp_set(&conns->slot[k].pid, 0, ngx_pid))
+            {
+                ngx_srt_slot_hint = k + 1;
+                (void) ngx_atomic_fetch_add(&conns->used, 1);
+                return &conns->slot[k];
+            }
         }
-    }
 
-    /* full: take one left behind by a killed worker */
+        now = ngx_srt_thread_msec();
 
-    for (i = 0; i < NGX_SRT_CONN_SLOTS; i++) {
-        pid = conns->slot[i].pid;
-
-        if (pid != 0 && pid != (ngx_atomic_uint_t) ngx_pid
-            && kill((ngx_pid_t) pid, 0) == -1 && ngx_errno == NGX_ESRCH
-            && ngx_atomic_cmp_set(&conns->slot[i].pid, pid, ngx_pid))
-        {
-            return &conns->slot[i];
+        if (now - reclaimed < 1000) {
+            break;
         }
-    }
 
-    ngx_log_error(NGX_LOG_WARN, ngx_srt_thread_log, 0,
-                  "srt: all %d connection statistics slots are in use",
-                  NGX_SRT_CONN_SLOTS);
+        reclaimed = now;
+        ngx_srt_slot_reclaim();
+    }
 
     return NULL;
 }
 
 
-/* at start: free the slots of processes that are gone (a killed worker) */
+static void
+ngx_srt_slot_free(ngx_srt_shm_conn_t *slot)
+{
+    ngx_memzero((u_char *) slot + offsetof(ngx_srt_shm_conn_t, id),
+                sizeof(ngx_srt_shm_conn_t) - offsetof(ngx_srt_shm_conn_t, id));
+
+    __atomic_store_n(&slot->pid, 0, __ATOMIC_RELEASE);
+    (void) ngx_atomic_fetch_add(&ngx_srt_mcf->conns->used, -1);
+}
+
 
 static void
 ngx_srt_slot_reclaim(void)
@@ -1669,73 +1191,11 @@ ngx_srt_slot_reclaim(void)
     for (i = 0; i < NGX_SRT_CONN_SLOTS; i++) {
         pid = conns->slot[i].pid;
 
-        if (pid != 0 && kill((ngx_pid_t) pid, 0) == -1
-            && ngx_errno == NGX_ESRCH)
+        if (pid != 0 && pid != (ngx_atomic_uint_t) ngx_pid
+            && kill((ngx_pid_t) pid, 0) == -1 && ngx_errno == NGX_ESRCH
+            && ngx_atomic_cmp_set(&conns->slot[i].pid, pid, 0))
         {
-            (void) ngx_atomic_cmp_set(&conns->slot[i].pid, pid, 0);
+            (void) ngx_atomic_fetch_add(&conns->used, -1);
         }
-    }
-}
-
-
-/*
- * libsrt threads.  libsrt reports a refused passphrase only in its log
- * ("@<socket>:newConnection: connection rejected due to: ... BADSECRET"),
- * after our listen callback has accepted the streamid: the socket id finds
- * the pending decision, so the refusal is counted on the right route.
- * Everything else libsrt says goes to the debug log.
- */
-
-static void
-ngx_srt_log_handler(void *opaque, int level, const char *file, int line,
-    const char *area, const char *message)
-{
-    u_char               peer[NGX_SRT_PEER_LEN], sid[NGX_SRT_SID_LEN];
-    char                *at;
-    long                 ns;
-    ngx_uint_t           i, publish;
-    ngx_srt_srt_entry_t *e;
-
-    if (ngx_strstr(message, "connection rejected due to") == NULL
-        || (ngx_strstr(message, "BADSECRET") == NULL
-            && ngx_strstr(message, "UNSECURE") == NULL))
-    {
-        ngx_log_debug2(NGX_LOG_DEBUG_CORE, ngx_srt_thread_log, 0,
-                       "libsrt: %s: %s", area, message);
-        return;
-    }
-
-    at = ngx_strchr(message, '@');
-    ns = at ? strtol(at + 1, NULL, 10) : -1;
-
-    e = NULL;
-    publish = 0;
-    peer[0] = '\0';
-    sid[0] = '\0';
-
-    (void) pthread_mutex_lock(&ngx_srt_pending_mutex);
-
-    for (i = 0; i < NGX_SRT_PENDING; i++) {
-        if (ngx_srt_pending[i].entry && ngx_srt_pending[i].ns == ns) {
-            e = ngx_srt_pending[i].entry;
-            publish = ngx_srt_pending[i].publish;
-            ngx_cpystrn(peer, ngx_srt_pending[i].peer, NGX_SRT_PEER_LEN);
-            ngx_cpystrn(sid, ngx_srt_pending[i].streamid, NGX_SRT_SID_LEN);
-            ngx_srt_pending[i].entry = NULL;
-            break;
-        }
-    }
-
-    (void) pthread_mutex_unlock(&ngx_srt_pending_mutex);
-
-    /* the code the caller sees: libsrt's own reasons are 1000 + reason */
-    if (ngx_strstr(message, "UNSECURE")) {
-        ngx_srt_reject(NGX_SRT_REJ_BAD_PASSPHRASE, 1000 + SRT_REJ_UNSECURE,
-                       e, publish, peer, (char *) sid,
-                       "passphrase missing on one side");
-
-    } else {
-        ngx_srt_reject(NGX_SRT_REJ_BAD_PASSPHRASE, 1000 + SRT_REJ_BADSECRET,
-                       e, publish, peer, (char *) sid, "wrong passphrase");
     }
 }

@@ -12,6 +12,7 @@
 #include <ngx_core.h>
 
 #include <srt/srt.h>
+#include <srt/access_control.h>
 
 #include "ngx_srt_module.h"
 
@@ -37,6 +38,7 @@ struct ngx_srt_conn_s {
     ngx_msec_t                start;        /* thread clock */
     uint64_t                  since;        /* unix ms */
     ngx_uint_t                claimed;      /* holds the input ring */
+    ngx_msec_t                paused_until; /* input ring lock busy */
 
     ngx_srt_conn_t           *hnext;        /* socket id hash chain */
     ngx_queue_t               queue;        /* route's players */
@@ -47,10 +49,35 @@ struct ngx_srt_conn_s {
 };
 
 
+/* a listener port in this worker */
+typedef struct {
+    ngx_srt_srt_port_t       *port;
+    SRTSOCKET                 sock;
+    ngx_msec_t                retry;         /* thread clock */
+    ngx_uint_t                failed;        /* attempts since it worked */
+} ngx_srt_listener_t;
+
+
 /* ngx_srt_libsrt.c */
 ngx_msec_t ngx_srt_thread_msec(void);
+void ngx_srt_notify_loop(void);
+ngx_int_t ngx_srt_sock_options(SRTSOCKET s, srt_url_t *u, ngx_uint_t caller,
+    ngx_str_t *url);
+ngx_srt_conn_t *ngx_srt_conn_create(SRTSOCKET s, ngx_srt_conn_kind_e kind,
+    ngx_srt_route_t *rt, ngx_srt_input_t *in, ngx_srt_output_t *out,
+    u_char *peer, u_char *streamid);
 void ngx_srt_conn_close(ngx_srt_conn_t *c, const char *why);
 const char *ngx_srt_conn_kind_name(ngx_srt_conn_kind_e kind);
+
+/* ngx_srt_srt_listen.c */
+ngx_int_t ngx_srt_listen_table(ngx_srt_main_conf_t *mcf, ngx_log_t *log);
+void ngx_srt_listener_open(ngx_srt_listener_t *l, ngx_uint_t index);
+void ngx_srt_listener_close(ngx_srt_listener_t *l);
+void ngx_srt_listener_accept(ngx_srt_listener_t *l);
+void ngx_srt_reject(ngx_srt_reject_e reason, int code, ngx_srt_srt_entry_t *e,
+    ngx_uint_t publish, u_char *peer, u_char *streamid, const char *why);
+void ngx_srt_log_handler(void *opaque, int level, const char *file, int line,
+    const char *area, const char *message);
 
 /* ngx_srt_srt_io.c */
 void ngx_srt_io_receive(ngx_srt_conn_t *c);
@@ -58,9 +85,12 @@ void ngx_srt_io_player_added(ngx_srt_conn_t *c);
 void ngx_srt_io_player_removed(ngx_srt_conn_t *c);
 void ngx_srt_io_send_route(ngx_srt_route_t *rt);
 void ngx_srt_io_input_released(ngx_srt_conn_t *c);
+void ngx_srt_io_resume_paused(ngx_queue_t *conns);
 
 
-extern ngx_log_t  *ngx_srt_thread_log;
+extern ngx_log_t            *ngx_srt_thread_log;
+extern ngx_srt_main_conf_t  *ngx_srt_mcf;     /* read-only in threads */
+extern int                   ngx_srt_eid;      /* the SRT thread's epoll */
 
 
 #endif /* _NGX_SRT_LIBSRT_H_INCLUDED_ */

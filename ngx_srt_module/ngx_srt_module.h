@@ -172,6 +172,7 @@ typedef struct {
 typedef struct {
     ngx_atomic_t              rejected[NGX_SRT_REJ_LAST];
     ngx_atomic_t              accepted;
+    ngx_atomic_t              used;          /* slots in use */
     ngx_srt_shm_conn_t        slot[NGX_SRT_CONN_SLOTS];
 } ngx_srt_shm_conns_t;
 
@@ -225,7 +226,6 @@ typedef struct {
     ngx_uint_t                connecting;
     ngx_msec_t                next_attempt;  /* thread clock, ms */
     ngx_msec_t                backoff;
-    ngx_msec_t                connected_at;
     void                     *conn;          /* ngx_srt_conn_t when up */
 } ngx_srt_srt_endpoint_t;
 
@@ -248,7 +248,6 @@ typedef struct {
     ngx_srt_srt_endpoint_t    ep;
     srt_ts_sync_t             srt_sync;
     srt_ts_analyzer_t        *srt_analyzer;
-    ngx_uint_t                srt_writing;   /* this thread owns the ring */
 
     /* owner worker only */
     ngx_connection_t         *connection;

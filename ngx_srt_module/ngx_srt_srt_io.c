@@ -19,13 +19,19 @@
 
 
 #define NGX_SRT_IO_RECV_MAX   256     /* messages per readable event */
+#define NGX_SRT_IO_SEND_MAX   256     /* messages per player per wake-up:
+                                         a new player's catch-up is spread
+                                         over the next wake-ups */
+#define NGX_SRT_IO_PAUSE_MS   10
 
 
 static ngx_int_t ngx_srt_io_send(ngx_srt_conn_t *c, srt_ring_t *ring);
+static void ngx_srt_io_pause(ngx_srt_conn_t *c);
 static void ngx_srt_io_flush_stats(ngx_srt_conn_t *c);
 
 
 static u_char    ngx_srt_io_buf[NGX_SRT_MSG_MAX];
+static ngx_uint_t  ngx_srt_io_paused;       /* connections paused */
 static unsigned  ngx_srt_io_flags[NGX_SRT_MSG_MAX / SRT_TS_PACKET_SIZE + 1];
 
 
@@ -52,11 +58,17 @@ ngx_srt_io_receive(ngx_srt_conn_t *c)
         }
 
         if (rc != NGX_OK) {
-            return;     /* level-triggered: retried on the next wait */
+            ngx_srt_io_pause(c);
+            return;
         }
 
-        /* safe without the lock: the previous writer has stopped */
+        /*
+         * Safe without the lock: the previous writer has stopped.  A new
+         * publisher is a new stream: continuity is judged afresh, the
+         * counters go on.
+         */
         srt_ring_writer_resume(&in->ring.shm->ring);
+        srt_ts_analyzer_init(in->srt_analyzer);
         ngx_srt_input_resume_counters(in, &in->srt_sync, in->srt_analyzer);
         c->claimed = 1;
     }
@@ -69,6 +81,7 @@ ngx_srt_io_receive(ngx_srt_conn_t *c)
     }
 
     if (rc != NGX_OK) {
+        ngx_srt_io_pause(c);
         return;
     }
 
@@ -118,6 +131,10 @@ ngx_srt_io_input_released(ngx_srt_conn_t *c)
     ngx_srt_input_t  *in;
 
     in = c->input;
+
+    if (c->paused_until) {
+        ngx_srt_io_paused--;
+    }
 
     if (in->ep.conn == c) {
         in->ep.conn = NULL;
@@ -185,13 +202,14 @@ ngx_srt_io_send(ngx_srt_conn_t *c, srt_ring_t *ring)
     int             rc, err;
     size_t          n;
     uint64_t        first;
+    ngx_uint_t      sent;
     const uint8_t  *p;
 
     if (!c->rd.started && !srt_ring_reader_start(ring, &c->rd)) {
         return NGX_OK;      /* no keyframe yet */
     }
 
-    for ( ;; ) {
+    for (sent = 0; sent < NGX_SRT_IO_SEND_MAX; sent++) {
         n = srt_ring_peek(ring, &c->rd, &p, c->chunk);
 
         if (n == 0) {
@@ -223,6 +241,66 @@ ngx_srt_io_send(ngx_srt_conn_t *c, srt_ring_t *ring)
         }
 
         c->rd.pos += n;
+    }
+
+    /* more to send: come back at once, after the others */
+    __atomic_store_n(&c->route->srt_pending, 1, __ATOMIC_SEQ_CST);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The input ring's lock is held by another process (stopped, or stuck):
+ * stop listening for data for a moment, else the level-triggered epoll
+ * would spin the thread.  libsrt keeps the data in its receive buffer.
+ */
+
+static void
+ngx_srt_io_pause(ngx_srt_conn_t *c)
+{
+    int  events;
+
+    events = SRT_EPOLL_ERR;
+
+    if (srt_epoll_update_usock(ngx_srt_eid, c->sock, &events) != SRT_ERROR) {
+        c->paused_until = ngx_srt_thread_msec() + NGX_SRT_IO_PAUSE_MS;
+        ngx_srt_io_paused++;
+    }
+}
+
+
+/* SRT thread, every loop: resume the inputs whose pause is over */
+
+void
+ngx_srt_io_resume_paused(ngx_queue_t *conns)
+{
+    int              events;
+    ngx_msec_t       now;
+    ngx_queue_t     *q;
+    ngx_srt_conn_t  *c;
+
+    if (ngx_srt_io_paused == 0) {
+        return;
+    }
+
+    now = ngx_srt_thread_msec();
+
+    for (q = ngx_queue_head(conns);
+         q != ngx_queue_sentinel(conns);
+         q = ngx_queue_next(q))
+    {
+        c = ngx_queue_data(q, ngx_srt_conn_t, all);
+
+        if (c->paused_until == 0 || now < c->paused_until) {
+            continue;
+        }
+
+        c->paused_until = 0;
+        ngx_srt_io_paused--;
+
+        events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
+        (void) srt_epoll_update_usock(ngx_srt_eid, c->sock, &events);
     }
 }
 

@@ -279,7 +279,8 @@ ngx_srt_udp_output_send(ngx_srt_reader_t *reader)
         got = 0;
 
         while (ndg < NGX_SRT_BATCH) {
-            n = srt_ring_peek(ring, &rd, &p, NGX_SRT_BATCH * out->pkts_per_dgram);
+            n = srt_ring_peek(ring, &rd, &p,
+                              NGX_SRT_BATCH * out->pkts_per_dgram);
             if (n == 0) {
                 break;
             }

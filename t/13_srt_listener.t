@@ -31,6 +31,10 @@ $gw->write_conf(srt => <<"EOF");
         input "srt://:$pin?mode=listener&latency=300";
         output "srt://:$pout";
     }
+    route swap {
+        input "srt://:$pin";
+        publisher replace;
+    }
 EOF
 
 $gw->start;
@@ -211,6 +215,25 @@ $j = $gw->wait_route('main', sub {
     ($_[0]{inputs}[0]{srt}{bad_passphrase} // 0) >= 1 }, 5);
 ok($j, 'publisher with a wrong passphrase rejected and counted');
 $wp->stop;
+
+# --- publisher replace: a restarted encoder takes over at once -------------
+
+my $s1 = $gw->srt_publish("srt://127.0.0.1:$pin?streamid=#!::r=swap,m=publish",
+                          file => $media2);
+$j = $gw->wait_route('swap', sub { $_[0]{inputs}[0]{status} eq 'live' }, 8);
+ok($j, 'first publisher of "swap" live');
+my $s2 = $gw->srt_publish("srt://127.0.0.1:$pin?streamid=#!::r=swap,m=publish",
+                          file => $media);
+$j = $gw->wait_route('swap', sub {
+    $_[0]{inputs}[0]{srt}{connects} >= 2
+    && $_[0]{inputs}[0]{srt}{connected} == 1 }, 8);
+ok($j, 'second publisher replaced the first (publisher replace)')
+    or $gw->diag_state('swap');
+ok(scalar $gw->error_log_grep(qr/route "swap": publisher .* closed \(replaced by (a new|another) publisher\)/),
+   'the replaced publisher is closed with the reason');
+is($gw->route('swap')->{inputs}[0]{srt}{rejected}, 0, 'nothing rejected');
+$s1->stop;
+$s2->stop;
 
 $pub2->stop;
 $gw->stop;

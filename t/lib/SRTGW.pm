@@ -757,8 +757,9 @@ sub srt_play {
     if (($o{tool} // 'slt') eq 'ffmpeg') {
         return $self->spawn(
             cmd => ['ffmpeg', '-nostdin', '-loglevel', 'error', '-y',
+                    '-probesize', '400000', '-analyzeduration', '1000000',
                     '-i', $url, '-map', '0', '-c', 'copy', '-f', 'mpegts',
-                    $file],
+                    '-flush_packets', '1', $file],
             err => "$file.log");
     }
     return $self->spawn(cmd => ['srt-live-transmit', '-a:no', '-q', $url,

@@ -109,7 +109,8 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
 {
     int                 err;
     sigset_t            set, old;
-    ngx_uint_t          i, j, n;
+    ngx_uint_t          i, j;
+    ngx_array_t        *callers;
     ngx_srt_route_t   **rtp;
     ngx_srt_input_t    *in;
     ngx_srt_output_t   *out;
@@ -122,47 +123,25 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
         return NGX_OK;
     }
 
-    rtp = mcf->routes.elts;
-    n = 0;
+    /* the callers this worker owns (pull inputs, push outputs) */
 
-    for (i = 0; i < mcf->routes.nelts; i++) {
-        in = rtp[i]->input;
-
-        if (in->srt && in->port == NULL && in->worker == ngx_worker) {
-            n++;
-        }
-
-        out = rtp[i]->outputs.elts;
-        for (j = 0; j < rtp[i]->outputs.nelts; j++) {
-            if (out[j].srt && out[j].port == NULL
-                && out[j].worker == ngx_worker)
-            {
-                n++;
-            }
-        }
-    }
-
-    if (n == 0 && mcf->srt_ports.nelts == 0) {
-        return NGX_OK;
-    }
-
-    /* the callers this worker owns */
-
-    ngx_srt_callers = ngx_calloc(sizeof(ngx_srt_caller_t) * (n + 1),
-                                 cycle->log);
-    ngx_srt_listeners = ngx_calloc(sizeof(ngx_srt_listener_t)
-                                   * (mcf->srt_ports.nelts + 1), cycle->log);
-    if (ngx_srt_callers == NULL || ngx_srt_listeners == NULL
-        || ngx_srt_listen_table(mcf, cycle->log) != NGX_OK)
-    {
+    callers = ngx_array_create(cycle->pool, 4, sizeof(ngx_srt_caller_t));
+    if (callers == NULL) {
         return NGX_ERROR;
     }
 
+    rtp = mcf->routes.elts;
+
     for (i = 0; i < mcf->routes.nelts; i++) {
         in = rtp[i]->input;
 
         if (in->srt && in->port == NULL && in->worker == ngx_worker) {
-            cl = &ngx_srt_callers[ngx_srt_ncallers++];
+            cl = ngx_array_push(callers);
+            if (cl == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_memzero(cl, sizeof(ngx_srt_caller_t));
             cl->route = rtp[i];
             cl->input = in;
             cl->url = &in->url;
@@ -173,18 +152,38 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
 
         out = rtp[i]->outputs.elts;
         for (j = 0; j < rtp[i]->outputs.nelts; j++) {
-            if (out[j].srt && out[j].port == NULL
-                && out[j].worker == ngx_worker)
-            {
-                cl = &ngx_srt_callers[ngx_srt_ncallers++];
-                cl->route = rtp[i];
-                cl->output = &out[j];
-                cl->url = &out[j].url;
-                cl->parsed = &out[j].parsed;
-                cl->peer = &out[j].peer;
-                cl->ep = &out[j].ep;
+            if (!out[j].srt || out[j].port || out[j].worker != ngx_worker) {
+                continue;
             }
+
+            cl = ngx_array_push(callers);
+            if (cl == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_memzero(cl, sizeof(ngx_srt_caller_t));
+            cl->route = rtp[i];
+            cl->output = &out[j];
+            cl->url = &out[j].url;
+            cl->parsed = &out[j].parsed;
+            cl->peer = &out[j].peer;
+            cl->ep = &out[j].ep;
         }
+    }
+
+    if (callers->nelts == 0 && mcf->srt_ports.nelts == 0) {
+        return NGX_OK;
+    }
+
+    ngx_srt_callers = callers->elts;
+    ngx_srt_ncallers = callers->nelts;
+
+    ngx_srt_listeners = ngx_pcalloc(cycle->pool, sizeof(ngx_srt_listener_t)
+                                    * (mcf->srt_ports.nelts + 1));
+    if (ngx_srt_listeners == NULL
+        || ngx_srt_listen_table(mcf, cycle->log) != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     for (i = 0; i < ngx_srt_ncallers; i++) {
@@ -657,26 +656,24 @@ ngx_srt_sock_event(SRTSOCKET s)
 }
 
 
-/* socket options from a URL; the listener's per-route options are applied
-   in the listen callback */
+/*
+ * The options a URL gives an endpoint, on a socket before it connects: on
+ * callers and listeners here, and on each accepted socket by the listen
+ * callback (the listener socket only has the first URL of its port).
+ * secret: also the passphrase and key length.  Returns the name of the
+ * option that failed, or NULL.
+ */
 
-ngx_int_t
-ngx_srt_sock_options(SRTSOCKET s, srt_url_t *u, ngx_uint_t caller,
-    ngx_str_t *url)
+const char *
+ngx_srt_url_options(SRTSOCKET s, srt_url_t *u, ngx_uint_t secret)
 {
-    int          no, latency, live;
-    const char  *opt;
+    int      latency;
+    int64_t  v;
 
-    no = 0;
-    live = SRTT_LIVE;
+#define ngx_srt_set(o, val, len)                                              \
+    if (srt_setsockflag(s, o, val, len) == SRT_ERROR) { return #o; }
+
     latency = u->latency >= 0 ? u->latency : NGX_SRT_DEFAULT_LATENCY;
-
-#define ngx_srt_set(o, v, len)                                              \
-    if (srt_setsockflag(s, o, v, len) == SRT_ERROR) { opt = #o; goto failed; }
-
-    ngx_srt_set(SRTO_TRANSTYPE, &live, sizeof(int));
-    ngx_srt_set(SRTO_RCVSYN, &no, sizeof(int));
-    ngx_srt_set(SRTO_SNDSYN, &no, sizeof(int));
     ngx_srt_set(SRTO_LATENCY, &latency, sizeof(int));
 
     if (u->rcvlatency >= 0) {
@@ -687,7 +684,7 @@ ngx_srt_sock_options(SRTSOCKET s, srt_url_t *u, ngx_uint_t caller,
         ngx_srt_set(SRTO_PEERLATENCY, &u->peerlatency, sizeof(int));
     }
 
-    if (caller && u->passphrase[0]) {
+    if (secret && u->passphrase[0]) {
         ngx_srt_set(SRTO_PASSPHRASE, u->passphrase,
                     (int) ngx_strlen(u->passphrase));
 
@@ -696,18 +693,13 @@ ngx_srt_sock_options(SRTSOCKET s, srt_url_t *u, ngx_uint_t caller,
         }
     }
 
-    if (caller && u->streamid[0]) {
-        ngx_srt_set(SRTO_STREAMID, u->streamid,
-                    (int) ngx_strlen(u->streamid));
-    }
-
     if (u->maxbw >= 0) {
-        int64_t  v = u->maxbw;
+        v = u->maxbw;
         ngx_srt_set(SRTO_MAXBW, &v, sizeof(int64_t));
     }
 
     if (u->inputbw >= 0) {
-        int64_t  v = u->inputbw;
+        v = u->inputbw;
         ngx_srt_set(SRTO_INPUTBW, &v, sizeof(int64_t));
     }
 
@@ -717,6 +709,41 @@ ngx_srt_sock_options(SRTSOCKET s, srt_url_t *u, ngx_uint_t caller,
 
     if (u->payload_size > 0) {
         ngx_srt_set(SRTO_PAYLOADSIZE, &u->payload_size, sizeof(int));
+    }
+
+#undef ngx_srt_set
+
+    return NULL;
+}
+
+
+/* a caller's or a listener's own socket */
+
+ngx_int_t
+ngx_srt_sock_options(SRTSOCKET s, srt_url_t *u, ngx_uint_t caller,
+    ngx_str_t *url)
+{
+    int          no, live;
+    const char  *opt;
+
+    no = 0;
+    live = SRTT_LIVE;
+
+#define ngx_srt_set(o, v, len)                                              \
+    if (srt_setsockflag(s, o, v, len) == SRT_ERROR) { opt = #o; goto failed; }
+
+    ngx_srt_set(SRTO_TRANSTYPE, &live, sizeof(int));
+    ngx_srt_set(SRTO_RCVSYN, &no, sizeof(int));
+    ngx_srt_set(SRTO_SNDSYN, &no, sizeof(int));
+
+    opt = ngx_srt_url_options(s, u, caller);
+    if (opt) {
+        goto failed;
+    }
+
+    if (caller && u->streamid[0]) {
+        ngx_srt_set(SRTO_STREAMID, u->streamid,
+                    (int) ngx_strlen(u->streamid));
     }
 
     if (u->connect_timeout > 0) {

@@ -61,6 +61,7 @@ typedef struct {
 /* ngx_srt_libsrt.c */
 ngx_msec_t ngx_srt_thread_msec(void);
 void ngx_srt_notify_loop(void);
+const char *ngx_srt_url_options(SRTSOCKET s, srt_url_t *u, ngx_uint_t secret);
 ngx_int_t ngx_srt_sock_options(SRTSOCKET s, srt_url_t *u, ngx_uint_t caller,
     ngx_str_t *url);
 ngx_srt_conn_t *ngx_srt_conn_create(SRTSOCKET s, ngx_srt_conn_kind_e kind,

@@ -23,7 +23,6 @@
 
 
 #define NGX_SRT_PENDING         256
-#define NGX_SRT_DEFAULT_LATENCY 200
 
 
 /* the listen callback's view of the ports: replaced as a whole, by pointer */
@@ -57,7 +56,6 @@ static ngx_int_t ngx_srt_decide(ngx_srt_srt_port_t *port,
     const char *streamid, ngx_srt_decision_t *d);
 static int ngx_srt_listen_callback(void *opaque, SRTSOCKET ns, int hsversion,
     const struct sockaddr *peer, const char *streamid);
-static void ngx_srt_route_options(SRTSOCKET ns, srt_url_t *u);
 static ngx_int_t ngx_srt_claim_publisher(ngx_srt_input_t *in,
     ngx_uint_t replace);
 static void ngx_srt_listener_failed(ngx_srt_listener_t *l, ngx_uint_t level,
@@ -330,6 +328,7 @@ ngx_srt_listen_callback(void *opaque, SRTSOCKET ns, int hsversion,
     const struct sockaddr *peer, const char *streamid)
 {
     u_char               text[NGX_SRT_PEER_LEN], sid[NGX_SRT_SID_LEN];
+    const char          *opt;
     ngx_uint_t           index;
     ngx_srt_table_t     *table;
     ngx_srt_pending_t   *p;
@@ -382,8 +381,19 @@ ngx_srt_listen_callback(void *opaque, SRTSOCKET ns, int hsversion,
         return -1;
     }
 
-    ngx_srt_route_options(ns, d.publish ? &in->parsed
-                                        : &d.entry->output->parsed);
+    /*
+     * The route's own options: all are pre-connect options, allowed here.
+     * The key length is the caller's choice in HSv5; ours applies when the
+     * caller has none.
+     */
+    opt = ngx_srt_url_options(ns, d.publish ? &in->parsed
+                                            : &d.entry->output->parsed, 1);
+    if (opt) {
+        (void) srt_setrejectreason(ns, SRT_REJX_ISE);
+        ngx_srt_reject(NGX_SRT_REJ_BAD_REQUEST, SRT_REJX_ISE, d.entry,
+                       d.publish, text, sid, opt);
+        return -1;
+    }
 
     /* for the accept, or for the log hook if the secret is wrong */
 
@@ -399,62 +409,6 @@ ngx_srt_listen_callback(void *opaque, SRTSOCKET ns, int hsversion,
     (void) pthread_mutex_unlock(&ngx_srt_mutex);
 
     return 0;
-}
-
-
-/*
- * Options of the route on a socket being accepted: all of them are
- * pre-connect options, allowed in the listen callback.  The key length is
- * the caller's choice in HSv5; ours only applies when the caller has none.
- */
-
-static void
-ngx_srt_route_options(SRTSOCKET ns, srt_url_t *u)
-{
-    int      latency;
-    int64_t  v;
-
-    latency = u->latency >= 0 ? u->latency : NGX_SRT_DEFAULT_LATENCY;
-    (void) srt_setsockflag(ns, SRTO_LATENCY, &latency, sizeof(int));
-
-    if (u->rcvlatency >= 0) {
-        (void) srt_setsockflag(ns, SRTO_RCVLATENCY, &u->rcvlatency,
-                               sizeof(int));
-    }
-
-    if (u->peerlatency >= 0) {
-        (void) srt_setsockflag(ns, SRTO_PEERLATENCY, &u->peerlatency,
-                               sizeof(int));
-    }
-
-    if (u->passphrase[0]) {
-        (void) srt_setsockflag(ns, SRTO_PASSPHRASE, u->passphrase,
-                               (int) ngx_strlen(u->passphrase));
-
-        if (u->pbkeylen) {
-            (void) srt_setsockflag(ns, SRTO_PBKEYLEN, &u->pbkeylen,
-                                   sizeof(int));
-        }
-    }
-
-    if (u->payload_size > 0) {
-        (void) srt_setsockflag(ns, SRTO_PAYLOADSIZE, &u->payload_size,
-                               sizeof(int));
-    }
-
-    if (u->maxbw >= 0) {
-        v = u->maxbw;
-        (void) srt_setsockflag(ns, SRTO_MAXBW, &v, sizeof(int64_t));
-    }
-
-    if (u->inputbw >= 0) {
-        v = u->inputbw;
-        (void) srt_setsockflag(ns, SRTO_INPUTBW, &v, sizeof(int64_t));
-    }
-
-    if (u->oheadbw >= 0) {
-        (void) srt_setsockflag(ns, SRTO_OHEADBW, &u->oheadbw, sizeof(int));
-    }
 }
 
 

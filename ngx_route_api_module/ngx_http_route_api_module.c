@@ -263,6 +263,9 @@ ngx_http_route_api_route(ngx_srt_route_t *rt)
         json_object_set_new(o, "id", json_sprintf("out%u", (unsigned) i));
 
         if (out[i].srt) {
+            /* served by the SRT thread of every worker (listener) or of
+               its hash owner (caller): the connections say where */
+            json_object_set_new(o, "owner", json_null());
             json_object_set_new(o, "srt",
                                 ngx_http_route_api_srt(rt, 0, &ost->connects,
                                                        &ost->rejected,

@@ -900,9 +900,8 @@ ngx_srt_conn_close(ngx_srt_conn_t *c, const char *why)
 
     ngx_memzero(&perf, sizeof(SRT_TRACEBSTATS));
 
-    if ((srt_bistats(c->sock, &perf, 0, 1) == SRT_ERROR
-         || (perf.pktSentTotal == 0 && perf.pktRecvTotal == 0))
-        && c->slot)
+    if (srt_bistats(c->sock, &perf, 0, 1) == SRT_ERROR
+        || (perf.pktSentTotal == 0 && perf.pktRecvTotal == 0))
     {
         /* a broken socket has no statistics left: last second's */
         perf.pktSentTotal = c->slot->pkts_sent;
@@ -937,7 +936,7 @@ ngx_srt_conn_close(ngx_srt_conn_t *c, const char *why)
                   (int64_t) perf.pktRetransTotal,
                   (int64_t) (perf.pktSndDropTotal + perf.pktRcvDropTotal),
                   (int64_t) perf.pktRcvUndecryptTotal,
-                  c->slot ? c->slot->send_drops : 0, perf.msRTT);
+                  c->slot->send_drops, perf.msRTT);
 
     pc = ngx_srt_hash_slot(c->sock);
     if (*pc == c) {

@@ -28,7 +28,7 @@ struct ngx_srt_conn_s {
     ngx_srt_route_t          *route;
     ngx_srt_input_t          *input;        /* publisher, pull */
     ngx_srt_output_t         *output;       /* player, push */
-    ngx_srt_shm_conn_t       *slot;         /* statistics, or NULL */
+    ngx_srt_shm_conn_t       *slot;         /* statistics */
 
     srt_ring_reader_t         rd;           /* player, push */
     size_t                    chunk;        /* TS packets per message */

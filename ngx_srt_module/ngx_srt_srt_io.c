@@ -325,9 +325,7 @@ ngx_srt_io_flush_stats(ngx_srt_conn_t *c)
     if (c->send_drops) {
         (void) ngx_atomic_fetch_add(&st->drops, c->send_drops);
 
-        if (c->slot) {
-            c->slot->send_drops += c->send_drops;
-        }
+        c->slot->send_drops += c->send_drops;
 
         c->send_drops = 0;
     }

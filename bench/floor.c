@@ -39,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define VLEN        64
 #define DGRAM_MAX   2048
 #define SEND_BATCH  1024
@@ -57,18 +59,6 @@ typedef struct {
     size_t    pending_len;
     uint8_t  *pending;
 } client_t;
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig) { (void) sig; stop = 1; }
-
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
-}
 
 static uint64_t dg_in, bytes_in, udp_sent, udp_errors, tcp_bytes, tcp_drops,
                 clients_total, clients_closed;
@@ -200,9 +190,9 @@ main(int argc, char **argv)
         default: usage();
         }
     }
-    if (in_port <= 0 || in_port > 65535 || nout < 0 || nout > MAX_OUT
-        || (nout > 0 && (out_base <= 0 || out_base + nout - 1 > 65535))
-        || http_port < 0 || http_port > 65535 || max_seconds <= 0)
+    if (!ports_ok(in_port, 1) || nout < 0 || nout > MAX_OUT
+        || (nout > 0 && !ports_ok(out_base, nout))
+        || (http_port != 0 && !ports_ok(http_port, 1)) || max_seconds <= 0)
     {
         usage();
     }
@@ -222,9 +212,7 @@ main(int argc, char **argv)
     int one = 1, buf = 4 << 20;
 
     int in = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-    if (setsockopt(in, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) != 0) {
-        setsockopt(in, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-    }
+    sock_buf(in, SO_RCVBUF, buf);
     sa.sin_port = htons((uint16_t) in_port);
     if (bind(in, (struct sockaddr *) &sa, sizeof(sa)) != 0) {
         fprintf(stderr, "floor: bind udp %d: %s\n", in_port, strerror(errno));
@@ -232,9 +220,7 @@ main(int argc, char **argv)
     }
 
     int out = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-    if (setsockopt(out, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) != 0) {
-        setsockopt(out, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-    }
+    sock_buf(out, SO_SNDBUF, buf);
     struct sockaddr_in *dst = calloc((size_t) (nout ? nout : 1), sizeof(*dst));
     int *outfd = calloc((size_t) (nout ? nout : 1), sizeof(int));
     for (int i = 0; i < nout; i++) {

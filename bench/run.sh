@@ -43,6 +43,12 @@ BIN=$OUT/bin
 RAW=$OUT/raw
 RUN=$OUT/run
 
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+LOG_TAG=bench
+KILL_GRACE=2        # s between SIGTERM and SIGKILL (kill_pids)
+SS_UDP=-Hlun        # bound UDP ports: the unconnected (listening) sockets
+
 read -r -a NS <<< "${BENCH_NS:-1 10 100 500}"
 DUR=${BENCH_SECONDS:-10}
 WARMUP=${BENCH_WARMUP:-3}
@@ -61,67 +67,12 @@ HTTP_PORT=$((PORT_BASE + 80))
 OUT_BASE=$((PORT_BASE + 1000))
 FF_IN_BASE=$((PORT_BASE + 3000))
 
-log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-for tool in jq ss; do
-    command -v "$tool" >/dev/null || die "$tool is required"
-done
-
-maxn=0
-for n in "${NS[@]}"; do
-    [[ $n =~ ^[0-9]+$ && $n -ge 1 && $n -le 1000 ]] || die "bad N: $n"
-    ((n > maxn)) && maxn=$n
-done
+require jq ss
+check_ns
 ((maxn <= 2000)) || die "N too large for the port plan"
 
-# ---- process bookkeeping: everything we start is killed on exit ----------
-
-PIDS=()             # plain children (floor, ffmpeg, tsgen, tsrecv)
-NGINX_MASTER=""
-
-kill_pids() {       # kill_pids PID...: TERM, up to 2 s grace, then KILL
-    local p alive i
-    (($# == 0)) && return 0
-    kill -TERM "$@" 2>/dev/null
-    for ((i = 0; i < 20; i++)); do
-        alive=0
-        for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
-        ((alive)) || break
-        sleep 0.1
-    done
-    for p in "$@"; do kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null; done
-    for p in "$@"; do wait "$p" 2>/dev/null; done
-    return 0
-}
-
-nginx_stop() {
-    [[ -n $NGINX_MASTER ]] || return 0
-    local workers i
-    workers=$(pgrep -P "$NGINX_MASTER" 2>/dev/null | tr '\n' ' ')
-    kill -QUIT "$NGINX_MASTER" 2>/dev/null
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$NGINX_MASTER" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$NGINX_MASTER" 2>/dev/null; then
-        log "nginx did not quit in 5 s, killing"
-        kill -KILL "$NGINX_MASTER" 2>/dev/null
-    fi
-    # workers of a killed master are not reaped by it
-    for p in $workers; do kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null; done
-    wait "$NGINX_MASTER" 2>/dev/null
-    NGINX_MASTER=""
-}
-
-cleanup() {
-    trap - EXIT INT TERM
-    nginx_stop
-    kill_pids "${PIDS[@]}"
-    PIDS=()
-}
-trap cleanup EXIT
-trap 'log interrupted; exit 130' INT TERM
+# everything we start is killed on exit (lib.sh: PIDS, NGINX_MASTER)
+trap_cleanup
 
 # ---- build ------------------------------------------------------------------
 
@@ -130,76 +81,17 @@ make -s -C "$HERE" OUT="$BIN" >&2 || die "build failed"
 
 # ---- port check ---------------------------------------------------------------
 
-used_ports=$(ss -Hlun 2>/dev/null | awk '{print $4}'; ss -Hltn 2>/dev/null | awk '{print $4}')
-port_busy() {   # port_busy FROM TO: is any port in [FROM,TO] bound?
-    awk -v a="$1" -v b="$2" '{ n = split($0, x, ":"); p = x[n] + 0;
-        if (p >= a && p <= b) { print p; exit } }' <<< "$used_ports"
-}
-for range in "$IN_PORT $HTTP_PORT" "$OUT_BASE $((OUT_BASE + maxn - 1))" \
-             "$FF_IN_BASE $((FF_IN_BASE + FF_MAX - 1))"; do
-    # shellcheck disable=SC2086
-    busy=$(port_busy $range)
-    [[ -z $busy ]] || die "port $busy is in use; set BENCH_PORT_BASE"
-done
+ports_free "$IN_PORT $HTTP_PORT" "$OUT_BASE $((OUT_BASE + maxn - 1))" \
+           "$FF_IN_BASE $((FF_IN_BASE + FF_MAX - 1))"
 
 # ---- helpers --------------------------------------------------------------------
-
-# host CPU busy % over 0.5 s (other load on the machine)
-bg_busy_pct() {
-    local a b
-    a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
-    sleep 0.5
-    b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
-    awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN { split(a, x, " "); split(b, y, " ");
-        t = y[2] - x[2]; printf "%.0f", (t > 0 ? 100 * n * (y[1] - x[1]) / t : 0) }'
-}
-
-wait_udp_bound() {  # wait_udp_bound PORT SECONDS
-    local i
-    for ((i = 0; i < $2 * 10; i++)); do
-        ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-wait_tcp_listen() {
-    local i
-    for ((i = 0; i < $2 * 10; i++)); do
-        ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-GATEWAY_OK=""       # "" unknown, 1 usable, 0 not usable
-GATEWAY_WHY=""
-MODULE=""
-
-gateway_prepare() {
-    if [[ ! -f $MODULE_SRC ]]; then
-        GATEWAY_OK=0
-        GATEWAY_WHY="$MODULE_SRC not found (build it with make)"
-        return
-    fi
-    # snapshot: the module may be rebuilt while we run
-    mkdir -p "$RUN/modules"
-    cp "$MODULE_SRC" "$RUN/modules/ngx_srt_module.so"
-    MODULE=$RUN/modules/ngx_srt_module.so
-    GATEWAY_OK=1
-}
 
 # gateway_conf PREFIX MODE N
 gateway_conf() {
     local prefix=$1 mode=$2 n=$3 i
     mkdir -p "$prefix/logs"
     {
-        [[ $(id -u) == 0 ]] && echo "user root;"
-        echo "worker_processes 2;"
-        echo "error_log logs/error.log info;"
-        echo "pid logs/nginx.pid;"
-        echo "load_module $MODULE;"
-        echo "events { worker_connections 4096; }"
+        nginx_conf_main 2
         echo "srt {"
         echo "    route bench {"
         echo "        input udp://127.0.0.1:$IN_PORT;"
@@ -217,31 +109,17 @@ gateway_conf() {
     } > "$prefix/nginx.conf"
 }
 
+gateway_ready() {   # the input and the HTTP port are served
+    wait_udp_bound "$IN_PORT" 5 && wait_tcp_listen "$HTTP_PORT" 5
+}
+
 # gateway_start MODE N PIDFILE: returns 1 (and sets GATEWAY_WHY) on failure
 gateway_start() {
-    local mode=$1 n=$2 pidfile=$3 prefix="$RUN/nginx-$1-$2" i
+    local mode=$1 n=$2 pidfile=$3 prefix="$RUN/nginx-$1-$2"
     rm -rf "$prefix"
     gateway_conf "$prefix" "$mode" "$n"
-    if ! "$NGINX" -t -q -p "$prefix" -c "$prefix/nginx.conf" \
-            -g 'daemon off; master_process on;' > "$prefix/test.log" 2>&1; then
-        GATEWAY_WHY="nginx -t failed: $(tail -3 "$prefix/test.log" | tr '\n' ' ')"
-        return 1
-    fi
-    "$NGINX" -p "$prefix" -c "$prefix/nginx.conf" \
-        -g 'daemon off; master_process on;' > "$prefix/stderr.log" 2>&1 &
-    NGINX_MASTER=$!
-    if ! wait_udp_bound "$IN_PORT" 5 || ! wait_tcp_listen "$HTTP_PORT" 5 \
-       || ! kill -0 "$NGINX_MASTER" 2>/dev/null; then
-        GATEWAY_WHY="nginx did not start: $(tail -3 "$prefix/logs/error.log" "$prefix/stderr.log" 2>/dev/null | tr '\n' ' ')"
-        nginx_stop
-        return 1
-    fi
-    # wait for both workers
-    for ((i = 0; i < 50; i++)); do
-        (($(pgrep -P "$NGINX_MASTER" | wc -l) >= 2)) && break
-        sleep 0.1
-    done
-    { echo "$NGINX_MASTER"; pgrep -P "$NGINX_MASTER"; } > "$pidfile"
+    nginx_start "$prefix" 2 gateway_ready || return 1
+    nginx_pids > "$pidfile"
     return 0
 }
 
@@ -415,12 +293,7 @@ ffmpeg_case() {
 START=$(date +%s)
 log "N = ${NS[*]}, ${DUR} s per case, warmup ${WARMUP} s (ffmpeg ${FF_WARMUP} s), $(nproc) CPUs"
 
-for sys in $SYSTEMS; do
-    if [[ $sys == gateway && -z $GATEWAY_OK ]]; then
-        gateway_prepare
-        [[ $GATEWAY_OK == 0 ]] && log "gateway skipped: $GATEWAY_WHY"
-    fi
-done
+gateway_check
 
 for n in "${NS[@]}"; do
     for sys in $SYSTEMS; do

@@ -77,6 +77,12 @@ SOUT=$OUT/srt
 RAW=$SOUT/raw
 RUN=$SOUT/run
 
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+LOG_TAG=srt-bench
+KILL_GRACE=3        # s between SIGTERM and SIGKILL (kill_pids)
+SS_UDP=-Huan        # bound UDP ports: all sockets, connected ones too
+
 read -r -a NS <<< "${BENCH_NS:-10 50 200}"
 DUR=${BENCH_SECONDS:-10}
 REPEAT=${BENCH_REPEAT:-3}
@@ -102,67 +108,13 @@ SLT_IN_BASE=$((PORT_BASE + 1000))
 SLT_OUT_BASE=$((PORT_BASE + 2000))
 RECV_BASE=$((PORT_BASE + 3000))
 
-log() { echo "[srt-bench $(date +%H:%M:%S)] $*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-for tool in jq ss curl timeout; do
-    command -v "$tool" >/dev/null || die "$tool is required"
-done
-
-maxn=0
-for n in "${NS[@]}"; do
-    [[ $n =~ ^[0-9]+$ && $n -ge 1 && $n -le 1000 ]] || die "bad N: $n (1..1000)"
-    ((n > maxn)) && maxn=$n
-done
+require jq ss curl timeout
+check_ns
 [[ $REPEAT =~ ^[0-9]+$ && $REPEAT -ge 1 ]] || die "bad BENCH_REPEAT"
 ((PORT_BASE >= 1024 && PORT_BASE + 3000 + maxn < 65536)) || die "bad BENCH_PORT_BASE"
 
-# ---- process bookkeeping: everything we start is stopped on exit -----------
-
-PIDS=()             # plain children (srt-live-transmit, floor, tsgen, srtrecv)
-NGINX_MASTER=""
-
-kill_pids() {       # kill_pids PID...: TERM, up to 3 s grace, then KILL
-    local p alive i
-    (($# == 0)) && return 0
-    kill -TERM "$@" 2>/dev/null
-    for ((i = 0; i < 30; i++)); do
-        alive=0
-        for p in "$@"; do kill -0 "$p" 2>/dev/null && { alive=1; break; }; done
-        ((alive)) || break
-        sleep 0.1
-    done
-    for p in "$@"; do kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null; done
-    for p in "$@"; do wait "$p" 2>/dev/null; done
-    return 0
-}
-
-nginx_stop() {
-    [[ -n $NGINX_MASTER ]] || return 0
-    local workers i p
-    workers=$(pgrep -P "$NGINX_MASTER" 2>/dev/null | tr '\n' ' ')
-    kill -QUIT "$NGINX_MASTER" 2>/dev/null
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$NGINX_MASTER" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$NGINX_MASTER" 2>/dev/null; then
-        log "nginx did not quit in 5 s, killing"
-        kill -KILL "$NGINX_MASTER" 2>/dev/null
-    fi
-    for p in $workers; do kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null; done
-    wait "$NGINX_MASTER" 2>/dev/null
-    NGINX_MASTER=""
-}
-
-cleanup() {
-    trap - EXIT INT TERM
-    nginx_stop
-    kill_pids "${PIDS[@]}"
-    PIDS=()
-}
-trap cleanup EXIT
-trap 'log interrupted; exit 130' INT TERM
+# everything we start is stopped on exit (lib.sh: PIDS, NGINX_MASTER)
+trap_cleanup
 
 # ---- build --------------------------------------------------------------------
 
@@ -172,77 +124,23 @@ command -v "$SLT" >/dev/null || log "warning: $SLT not found: slt cases will be 
 
 # ---- port check -----------------------------------------------------------------
 
-used_ports=$(ss -Huan 2>/dev/null | awk '{print $4}'; ss -Htln 2>/dev/null | awk '{print $4}')
-port_busy() {   # port_busy FROM TO: is any port in [FROM,TO] bound?
-    awk -v a="$1" -v b="$2" '{ n = split($0, x, ":"); p = x[n] + 0;
-        if (p >= a && p <= b) { print p; exit } }' <<< "$used_ports"
-}
-[[ -n $REPORT_ONLY ]] && used_ports=""
-for range in "$IN_PORT $GW_PORT" "$API_PORT $API_PORT" \
-             "$SLT_IN_BASE $((SLT_IN_BASE + maxn - 1))" \
-             "$SLT_OUT_BASE $((SLT_OUT_BASE + maxn - 1))" \
-             "$RECV_BASE $((RECV_BASE + maxn - 1))"; do
-    # shellcheck disable=SC2086
-    busy=$(port_busy $range)
-    [[ -z $busy ]] || die "port $busy is in use; set BENCH_PORT_BASE"
-done
+[[ -n $REPORT_ONLY ]] ||
+    ports_free "$IN_PORT $GW_PORT" "$API_PORT $API_PORT" \
+               "$SLT_IN_BASE $((SLT_IN_BASE + maxn - 1))" \
+               "$SLT_OUT_BASE $((SLT_OUT_BASE + maxn - 1))" \
+               "$RECV_BASE $((RECV_BASE + maxn - 1))"
 
 # ---- helpers ----------------------------------------------------------------------
 
-bg_busy_pct() {     # host CPU busy over 0.5 s, % of one core
-    local a b
-    a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
-    sleep 0.5
-    b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
-    awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN { split(a, x, " "); split(b, y, " ");
-        t = y[2] - x[2]; printf "%.0f", (t > 0 ? 100 * n * (y[1] - x[1]) / t : 0) }'
-}
-
-udp_bound() { ss -Huan "sport = :$1" 2>/dev/null | grep -q .; }
-
-wait_udp_bound() {  # wait_udp_bound PORT SECONDS
-    local i
-    for ((i = 0; i < $2 * 10; i++)); do
-        udp_bound "$1" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 srt_url() {         # srt_url PORT
     echo "srt://$SRT_BIND:$1?mode=listener&latency=$LATENCY"
-}
-
-GATEWAY_OK=""
-GATEWAY_WHY=""
-MODDIR=$RUN/modules
-
-gateway_prepare() {
-    if [[ ! -f $MODULE_SRC ]]; then
-        GATEWAY_OK=0
-        GATEWAY_WHY="$MODULE_SRC not found (build it with make)"
-        return
-    fi
-    # snapshot: the modules may be rebuilt while we run
-    mkdir -p "$MODDIR"
-    cp "$MODULE_SRC" "$MODDIR/ngx_srt_module.so"
-    rm -f "$MODDIR/ngx_http_route_api_module.so"
-    [[ -f $API_MODULE_SRC ]] && cp "$API_MODULE_SRC" "$MODDIR/ngx_http_route_api_module.so"
-    GATEWAY_OK=1
 }
 
 gateway_conf() {    # gateway_conf PREFIX WORKERS
     local prefix=$1 workers=$2
     mkdir -p "$prefix/logs"
     {
-        [[ $(id -u) == 0 ]] && echo "user root;"
-        echo "worker_processes $workers;"
-        echo "error_log logs/error.log info;"
-        echo "pid logs/nginx.pid;"
-        echo "load_module $MODDIR/ngx_srt_module.so;"
-        [[ -f $MODDIR/ngx_http_route_api_module.so ]] &&
-            echo "load_module $MODDIR/ngx_http_route_api_module.so;"
-        echo "events { worker_connections 4096; }"
+        nginx_conf_main "$workers"
         echo "srt {"
         echo "    route bench {"
         echo "        input udp://127.0.0.1:$IN_PORT;"
@@ -258,35 +156,23 @@ gateway_conf() {    # gateway_conf PREFIX WORKERS
     } > "$prefix/nginx.conf"
 }
 
+gateway_ready() {   # the input and the SRT output are bound
+    wait_udp_bound "$IN_PORT" 5 && wait_udp_bound "$GW_PORT" 5
+}
+
+gw_listeners() {    # gw_listeners N: N sockets (or more) on the SRT port?
+    (($(ss -Huan "sport = :$GW_PORT" | wc -l) >= $1))
+}
+
 # gateway_start WORKERS PREFIX PIDFILE: 1 (GATEWAY_WHY set) on failure
 gateway_start() {
-    local workers=$1 prefix=$2 pidfile=$3 i
+    local workers=$1 prefix=$2 pidfile=$3
     rm -rf "$prefix"
     gateway_conf "$prefix" "$workers"
-    if ! "$NGINX" -t -q -p "$prefix" -c "$prefix/nginx.conf" \
-            -g 'daemon off; master_process on;' > "$prefix/test.log" 2>&1; then
-        GATEWAY_WHY="nginx -t failed: $(tail -3 "$prefix/test.log" | tr '\n' ' ')"
-        return 1
-    fi
-    "$NGINX" -p "$prefix" -c "$prefix/nginx.conf" \
-        -g 'daemon off; master_process on;' > "$prefix/stderr.log" 2>&1 &
-    NGINX_MASTER=$!
-    if ! wait_udp_bound "$IN_PORT" 5 || ! wait_udp_bound "$GW_PORT" 5 \
-       || ! kill -0 "$NGINX_MASTER" 2>/dev/null; then
-        GATEWAY_WHY="nginx did not start: $(tail -3 "$prefix/logs/error.log" "$prefix/stderr.log" 2>/dev/null | tr '\n' ' ')"
-        nginx_stop
-        return 1
-    fi
-    for ((i = 0; i < 50; i++)); do
-        (($(pgrep -P "$NGINX_MASTER" | wc -l) >= workers)) && break
-        sleep 0.1
-    done
+    nginx_start "$prefix" "$workers" gateway_ready || return 1
     # the SRT listener of every worker
-    for ((i = 0; i < 50; i++)); do
-        (($(ss -Huan "sport = :$GW_PORT" | wc -l) >= workers)) && break
-        sleep 0.1
-    done
-    { echo "$NGINX_MASTER"; pgrep -P "$NGINX_MASTER"; } > "$pidfile"
+    wait_until 5 gw_listeners "$workers"
+    nginx_pids > "$pidfile"
     return 0
 }
 
@@ -479,12 +365,7 @@ slt_case() {
 START=$(date +%s)
 log "N = ${NS[*]}, systems: $SYSTEMS; $REPEAT x ${DUR} s windows after ${WARMUP} s warmup; $(nproc) CPUs; ports $PORT_BASE+"
 
-for sys in $SYSTEMS; do
-    if [[ $sys == gateway* && -z $GATEWAY_OK ]]; then
-        gateway_prepare
-        [[ $GATEWAY_OK == 0 ]] && log "gateway skipped: $GATEWAY_WHY"
-    fi
-done
+gateway_check
 
 [[ -n $REPORT_ONLY ]] && { log "BENCH_REPORT_ONLY: report from $RESULTS"; NS=(); }
 for n in "${NS[@]}"; do

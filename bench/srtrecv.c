@@ -45,23 +45,22 @@
 
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <srt/srt.h>
 
-#define TS          188
+#include "bench.h"
+#include "tscheck.h"
+
 #define NPIDS       8192
 #define MSG_MAX     2048
 #define MAX_CONNS   4096
@@ -69,6 +68,10 @@
 #define EV_MAX      1024
 
 enum { C_CONNECTING, C_CONNECTED, C_FAILED, C_CLOSED };
+
+typedef struct {
+    int64_t loss, drop, recv, ack, nak;
+} srt_counts_t;
 
 typedef struct {
     SRTSOCKET  sock;
@@ -81,8 +84,8 @@ typedef struct {
     /* at the start of the current window */
     uint64_t   w_bytes, w_msgs, w_cc;
     uint64_t   win_bytes;                   /* in all windows */
-    int64_t    w_loss, w_drop, w_recv, w_ack, w_nak;
-    uint8_t   *last_cc;                     /* NPIDS entries, 0xff: unset */
+    srt_counts_t w_srt;                     /* libsrt totals */
+    uint8_t   *last_cc;                     /* NPIDS entries, TS_CC_UNSET */
 } conn_t;
 
 typedef struct {
@@ -102,153 +105,7 @@ static conn_t   *conns;
 static int       nconns;
 static window_t  windows[MAX_WINDOWS];
 static int       nwindows;
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig) { (void) sig; stop = 1; }
-
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
-}
-
-static double
-self_cpu(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double) ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6
-         + (double) ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
-}
-
-/* ---- CPU of the system under test ---- */
-
-static int   npids;
-static int  *pids;
-
-static void
-load_pids(const char *file)
-{
-    FILE *f = fopen(file, "r");
-    int   pid, cap = 0;
-    if (f == NULL) {
-        fprintf(stderr, "srtrecv: cannot open %s: %s\n", file, strerror(errno));
-        return;
-    }
-    while (fscanf(f, "%d", &pid) == 1) {
-        if (npids == cap) {
-            cap = cap ? cap * 2 : 64;
-            int *np = realloc(pids, sizeof(int) * (size_t) cap);
-            if (np == NULL) {
-                break;
-            }
-            pids = np;
-        }
-        pids[npids++] = pid;
-    }
-    fclose(f);
-}
-
-/* utime + stime in clock ticks, summed; *missing counts vanished PIDs */
-static uint64_t
-pids_ticks(int *missing)
-{
-    uint64_t total = 0;
-    char     path[64], buf[1024];
-    *missing = 0;
-    for (int i = 0; i < npids; i++) {
-        snprintf(path, sizeof(path), "/proc/%d/stat", pids[i]);
-        int fd = open(path, O_RDONLY);
-        if (fd < 0) {
-            (*missing)++;
-            continue;
-        }
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (n <= 0) {
-            (*missing)++;
-            continue;
-        }
-        buf[n] = '\0';
-        char *s = strrchr(buf, ')');
-        if (s == NULL) {
-            continue;
-        }
-        unsigned long long ut = 0, st = 0;
-        int field = 2;
-        char *save = NULL;
-        for (char *tok = strtok_r(s + 1, " ", &save); tok;
-             tok = strtok_r(NULL, " ", &save))
-        {
-            field++;
-            if (field == 14) {
-                ut = strtoull(tok, NULL, 10);
-            } else if (field == 15) {
-                st = strtoull(tok, NULL, 10);
-                break;
-            }
-        }
-        total += ut + st;
-    }
-    return total;
-}
-
-/* sum_exec_runtime (ns) over every live thread of the PIDs */
-static uint64_t
-pids_sched_ns(void)
-{
-    uint64_t total = 0;
-    char     path[300], buf[256];
-    for (int i = 0; i < npids; i++) {
-        snprintf(path, sizeof(path), "/proc/%d/task", pids[i]);
-        DIR *d = opendir(path);
-        if (d == NULL) {
-            continue;
-        }
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL) {
-            if (de->d_name[0] < '0' || de->d_name[0] > '9') {
-                continue;
-            }
-            snprintf(path, sizeof(path), "/proc/%d/task/%.20s/schedstat",
-                     pids[i], de->d_name);
-            int fd = open(path, O_RDONLY);
-            if (fd < 0) {
-                continue;
-            }
-            ssize_t n = read(fd, buf, sizeof(buf) - 1);
-            close(fd);
-            if (n > 0) {
-                buf[n] = '\0';
-                total += strtoull(buf, NULL, 10);
-            }
-        }
-        closedir(d);
-    }
-    return total;
-}
-
-/* whole machine: busy and total clock ticks over all CPUs */
-static void
-host_ticks(uint64_t *busy, uint64_t *total)
-{
-    unsigned long long v[8] = { 0 };
-    FILE *f = fopen("/proc/stat", "r");
-    *busy = *total = 0;
-    if (f == NULL) {
-        return;
-    }
-    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
-               &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8)
-    {
-        /* user nice system idle iowait irq softirq steal */
-        *busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-        *total = *busy + v[3] + v[4];
-    }
-    fclose(f);
-}
+static pids_t    sut;                       /* the system under test (-S) */
 
 /* ---- socket id -> connection index (open addressing) ---- */
 
@@ -298,24 +155,14 @@ check_msg(conn_t *c, const uint8_t *p, int len)
     }
     for (int off = 0; off < len; off += TS) {
         const uint8_t *t = p + off;
-        unsigned pid = ((unsigned) (t[1] & 0x1f) << 8) | t[2];
-        unsigned afc = (t[3] >> 4) & 3;
-        unsigned cc = t[3] & 0x0f;
+        unsigned pid = ts_pid(t);
         c->ts_pkts++;
         if (pid == 0x1fff) {
             continue;
         }
-        if ((afc & 2) && t[4] > 0 && (t[5] & 0x80)) {
-            c->last_cc[pid] = 0xff;         /* discontinuity_indicator */
-        }
-        if (!(afc & 1)) {
-            continue;                       /* no payload: CC not incremented */
-        }
-        uint8_t last = c->last_cc[pid];
-        if (last != 0xff && cc != ((last + 1u) & 0x0f) && cc != last) {
+        if (ts_cc_check(&c->last_cc[pid], t)) {
             c->cc_errors++;
         }
-        c->last_cc[pid] = (uint8_t) cc;
     }
 }
 
@@ -327,10 +174,6 @@ cmp_double(const void *a, const void *b)
     double x = *(const double *) a, y = *(const double *) b;
     return x < y ? -1 : x > y;
 }
-
-typedef struct {
-    int64_t loss, drop, recv, ack, nak;
-} srt_counts_t;
 
 static void
 stats_totals(SRTSOCKET s, srt_counts_t *t)
@@ -355,16 +198,10 @@ window_begin(void)
         c->w_bytes = c->bytes;
         c->w_msgs = c->msgs;
         c->w_cc = c->cc_errors;
-        srt_counts_t t;
-        memset(&t, 0, sizeof(t));
+        memset(&c->w_srt, 0, sizeof(c->w_srt));
         if (c->state == C_CONNECTED) {
-            stats_totals(c->sock, &t);
+            stats_totals(c->sock, &c->w_srt);
         }
-        c->w_loss = t.loss;
-        c->w_drop = t.drop;
-        c->w_recv = t.recv;
-        c->w_ack = t.ack;
-        c->w_nak = t.nak;
     }
 }
 
@@ -390,11 +227,11 @@ window_end(window_t *w, double seconds, double *mbps)
         if (c->state == C_CONNECTED) {
             srt_counts_t t;
             stats_totals(c->sock, &t);
-            w->rcv_loss += t.loss - c->w_loss;
-            w->rcv_drop += t.drop - c->w_drop;
-            w->pkts_recv += t.recv - c->w_recv;
-            w->acks_sent += t.ack - c->w_ack;
-            w->naks_sent += t.nak - c->w_nak;
+            w->rcv_loss += t.loss - c->w_srt.loss;
+            w->rcv_drop += t.drop - c->w_srt.drop;
+            w->pkts_recv += t.recv - c->w_srt.recv;
+            w->acks_sent += t.ack - c->w_srt.ack;
+            w->naks_sent += t.nak - c->w_srt.nak;
         }
         mbps[n++] = seconds > 0 ? b * 8.0 / seconds / 1e6 : 0;
     }
@@ -457,7 +294,7 @@ write_json(FILE *f, const char *host, int port, int base, const char *sid,
             latency);
     fprintf(f, "\"connect_s\":%.3f,\"run_s\":%.3f,", connect_s, total_s);
     fprintf(f, "\"clk_tck\":%ld,\"sut_pids\":%d,", sysconf(_SC_CLK_TCK),
-            npids);
+            sut.n);
 
     fprintf(f, "\"windows\":[");
     for (int w = 0; w < nwindows; w++) {
@@ -593,7 +430,7 @@ main(int argc, char **argv)
         fprintf(stderr, "srtrecv: out of memory\n");
         return 1;
     }
-    memset(ccmem, 0xff, (size_t) n * NPIDS);
+    memset(ccmem, TS_CC_UNSET, (size_t) n * NPIDS);
 
     uint64_t t0 = now_ns();
     int      pending = 0, failed = 0;
@@ -671,10 +508,11 @@ main(int argc, char **argv)
     int      phase = 0;     /* 0 connect, 1 warmup, 2 window, 3 done */
     int      broken_connect = 0;
     uint64_t phase_end = t0 + (uint64_t) (conn_timeout * 1e9) + 2000000000ull;
-    uint64_t wstart = 0, hb0 = 0, ht0 = 0;
+    uint64_t wstart = 0;
     uint64_t sut_t0 = 0, sut_s0 = 0;
     double   cpu0 = 0, connect_s = 0;
     int      missing0 = 0;
+    host_cpu_t h0 = { 0 };
     long     tck = sysconf(_SC_CLK_TCK);
 
     if (pending == 0) {
@@ -784,19 +622,21 @@ main(int argc, char **argv)
                 double    sec = (now - wstart) / 1e9;
                 window_end(w, sec, mbps);
                 w->recv_cpu_s = self_cpu() - cpu0;
-                if (npids) {
+                if (sut.n) {
                     int missing;
-                    w->sut_cpu_s = (double) (pids_ticks(&missing) - sut_t0)
-                                   / (double) tck;
+                    w->sut_cpu_s = (double) (pids_ticks(&sut, &missing)
+                                             - sut_t0) / (double) tck;
                     w->sut_missing = missing > missing0 ? missing : missing0;
-                    w->sut_cpu_sched_s = (double) (pids_sched_ns() - sut_s0)
-                                         / 1e9;
+                    w->sut_cpu_sched_s = (double) (pids_sched_ns(&sut)
+                                                   - sut_s0) / 1e9;
                 }
-                uint64_t hb, ht;
-                host_ticks(&hb, &ht);
-                if (ht > ht0) {
-                    w->host_busy_pct = 100.0 * (double) sysconf(_SC_NPROCESSORS_ONLN)
-                                       * (double) (hb - hb0) / (double) (ht - ht0);
+                host_cpu_t h;
+                host_cpu(&h);
+                if (h.total > h0.total) {
+                    w->host_busy_pct = 100.0
+                                   * (double) sysconf(_SC_NPROCESSORS_ONLN)
+                                   * (double) (h.busy - h0.busy)
+                                   / (double) (h.total - h0.total);
                 }
                 if (!quiet) {
                     fprintf(stderr, "srtrecv: window %d: %.1f s, %.1f Mbit/s "
@@ -813,17 +653,18 @@ main(int argc, char **argv)
                     phase = 3;
                     break;
                 }
-            } else if (pidfile) {
-                load_pids(pidfile);
+            } else if (pidfile && pids_load(&sut, pidfile) != 0) {
+                fprintf(stderr, "srtrecv: cannot open %s: %s\n", pidfile,
+                        strerror(errno));
             }
             /* open a window */
             phase = 2;
             window_begin();
-            if (npids) {
-                sut_t0 = pids_ticks(&missing0);
-                sut_s0 = pids_sched_ns();
+            if (sut.n) {
+                sut_t0 = pids_ticks(&sut, &missing0);
+                sut_s0 = pids_sched_ns(&sut);
             }
-            host_ticks(&hb0, &ht0);
+            host_cpu(&h0);
             cpu0 = self_cpu();
             wstart = now_ns();
             phase_end = wstart + (uint64_t) (seconds * 1e9);

@@ -45,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "stamp.h"
 
 #define TS            188
@@ -52,18 +53,6 @@
 #define DGRAM         (TS * PKTS_PER_DGRAM)
 #define VIDEO_PID     0x100
 #define PMT_PID       0x1000
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig) { (void) sig; stop = 1; }
-
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
-}
 
 /* ---- CRC-32/MPEG-2 ---- */
 
@@ -418,7 +407,7 @@ main(int argc, char **argv)
         default: usage();
         }
     }
-    if (port <= 0 || port > 65535 || g->bitrate < 100000 || seconds <= 0
+    if (!ports_ok(port, 1) || g->bitrate < 100000 || seconds <= 0
         || seconds > 3600 || g->fps <= 0 || g->fps > 240)
     {
         usage();

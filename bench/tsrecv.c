@@ -30,7 +30,6 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -38,16 +37,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "stamp.h"
+#include "tscheck.h"
 
-#define TS          188
 #define VIDEO_PID   0x100
 #define MAX_SOCKS   4096
 #define VLEN        64
@@ -70,8 +69,7 @@ typedef struct {
     uint8_t   carry[TS];
     size_t    carry_len;
     int       in_sync;
-    int       cc_seen;
-    uint8_t   cc;
+    uint8_t   cc;                       /* TS_CC_UNSET: none yet */
     int       seq_seen;
     uint64_t  last_seq;
     uint8_t   tail[STAMP_LEN - 1];  /* end of the previous PID 0x100 payload */
@@ -80,20 +78,9 @@ typedef struct {
     uint64_t  bytes, pkts, stamps, cc_errors, sync_losses, seq_gaps;
 } conn_t;
 
-static volatile sig_atomic_t stop;
 static int       measuring;
 static uint64_t  hist[H_BUCKETS];
 static uint64_t  lat_n, lat_max_ns, lat_sum_ns, lat_negative;
-
-static void on_signal(int sig) { (void) sig; stop = 1; }
-
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
-}
 
 static void
 hist_add(uint64_t ns)
@@ -135,31 +122,17 @@ hist_pct(double q)
 static void
 packet(conn_t *c, const uint8_t *p, uint64_t now)
 {
-    unsigned pid = ((unsigned) (p[1] & 0x1f) << 8) | p[2];
     unsigned afc = (p[3] >> 4) & 3;
-    unsigned cc = p[3] & 15;
-    size_t   start = 4;
+    size_t   start = (afc & 2) ? 5 + (size_t) p[4] : 4;
 
     if (measuring) {
         c->pkts++;
     }
-    if (pid != VIDEO_PID) {
+    if (ts_pid(p) != VIDEO_PID) {
         return;
     }
-    if (afc & 2) {
-        start = 5 + (size_t) p[4];
-        if (p[4] > 0 && (p[5] & 0x80)) {
-            c->cc_seen = 0;             /* discontinuity_indicator */
-        }
-    }
-    if (afc & 1) {
-        if (c->cc_seen && cc != ((c->cc + 1) & 15) && cc != c->cc) {
-            if (measuring) {
-                c->cc_errors++;
-            }
-        }
-        c->cc = (uint8_t) cc;
-        c->cc_seen = 1;
+    if (ts_cc_check(&c->cc, p) && measuring) {
+        c->cc_errors++;
     }
     if (!(afc & 1) || start >= TS) {
         return;
@@ -231,141 +204,8 @@ parse(conn_t *c, const uint8_t *buf, size_t len, uint64_t now)
     return i;
 }
 
-/* ---- CPU of the system under test ---- */
-
-static int    npids;
-static int   *pids;
-
-static void
-load_pids(const char *file)
-{
-    FILE *f = fopen(file, "r");
-    int   pid, cap = 0;
-    if (f == NULL) {
-        return;
-    }
-    while (fscanf(f, "%d", &pid) == 1) {
-        if (npids == cap) {
-            cap = cap ? cap * 2 : 64;
-            int *np = realloc(pids, sizeof(int) * (size_t) cap);
-            if (np == NULL) {
-                break;
-            }
-            pids = np;
-        }
-        pids[npids++] = pid;
-    }
-    fclose(f);
-}
-
-/* sum of utime + stime in clock ticks; *missing counts vanished PIDs */
-static uint64_t
-pids_cpu(int *missing)
-{
-    uint64_t total = 0;
-    char     path[64], buf[1024];
-    *missing = 0;
-    for (int i = 0; i < npids; i++) {
-        snprintf(path, sizeof(path), "/proc/%d/stat", pids[i]);
-        int fd = open(path, O_RDONLY);
-        if (fd < 0) {
-            (*missing)++;
-            continue;
-        }
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (n <= 0) {
-            (*missing)++;
-            continue;
-        }
-        buf[n] = '\0';
-        char *s = strrchr(buf, ')');
-        if (s == NULL) {
-            continue;
-        }
-        /* fields after "comm)": state(3) ... utime(14) stime(15) */
-        unsigned long long ut = 0, st = 0;
-        int field = 2;
-        char *tok = strtok(s + 1, " ");
-        while (tok != NULL) {
-            field++;
-            if (field == 14) {
-                ut = strtoull(tok, NULL, 10);
-            } else if (field == 15) {
-                st = strtoull(tok, NULL, 10);
-                break;
-            }
-            tok = strtok(NULL, " ");
-        }
-        total += ut + st;
-    }
-    return total;
-}
-
-/* sum of sum_exec_runtime (ns) over every thread of the PIDs */
-static uint64_t
-pids_runtime_ns(void)
-{
-    uint64_t total = 0;
-    char     path[300], buf[256];
-    for (int i = 0; i < npids; i++) {
-        snprintf(path, sizeof(path), "/proc/%d/task", pids[i]);
-        DIR *d = opendir(path);
-        if (d == NULL) {
-            continue;
-        }
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL) {
-            if (de->d_name[0] < '0' || de->d_name[0] > '9') {
-                continue;
-            }
-            snprintf(path, sizeof(path), "/proc/%d/task/%.20s/schedstat",
-                     pids[i], de->d_name);
-            int fd = open(path, O_RDONLY);
-            if (fd < 0) {
-                continue;
-            }
-            ssize_t n = read(fd, buf, sizeof(buf) - 1);
-            close(fd);
-            if (n > 0) {
-                buf[n] = '\0';
-                total += strtoull(buf, NULL, 10);
-            }
-        }
-        closedir(d);
-    }
-    return total;
-}
-
-/* host-wide CPU time from /proc/stat, in clock ticks: busy, softirq, steal */
-static void
-host_cpu(uint64_t *busy, uint64_t *softirq, uint64_t *steal)
-{
-    unsigned long long v[10] = { 0 };
-    FILE *f = fopen("/proc/stat", "r");
-    *busy = *softirq = *steal = 0;
-    if (f == NULL) {
-        return;
-    }
-    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
-               &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8)
-    {
-        /* user nice system idle iowait irq softirq steal */
-        *busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-        *softirq = v[6];
-        *steal = v[7];
-    }
-    fclose(f);
-}
-
-static double
-self_cpu(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double) ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6
-         + (double) ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
-}
+/* the system under test (-P) */
+static pids_t    sut;
 
 static void
 usage(void)
@@ -404,8 +244,8 @@ main(int argc, char **argv)
         default: usage();
         }
     }
-    if (port <= 0 || port > 65535 || k < 1 || k > MAX_SOCKS
-        || (!http && port + k - 1 > 65535) || seconds <= 0 || seconds > 3600
+    if (!ports_ok(port, http ? 1 : k) || k < 1 || k > MAX_SOCKS
+        || seconds <= 0 || seconds > 3600
         || warmup < 0 || warmup > 600)
     {
         usage();
@@ -459,17 +299,14 @@ main(int argc, char **argv)
 
     for (int i = 0; i < k; i++) {
         conn_t *c = &conns[i];
+        c->cc = TS_CC_UNSET;
         c->fd = socket(AF_INET, (http ? SOCK_STREAM : SOCK_DGRAM)
                        | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (c->fd < 0) {
             perror("socket");
             return 1;
         }
-        if (setsockopt(c->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-                       sizeof(rcvbuf)) != 0)
-        {
-            setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-        }
+        sock_buf(c->fd, SO_RCVBUF, rcvbuf);
         struct epoll_event ev = { .data.u32 = (uint32_t) i };
         if (http) {
             sa.sin_port = htons((uint16_t) port);
@@ -503,7 +340,7 @@ main(int argc, char **argv)
     uint64_t t_measure = t0 + (uint64_t) (warmup * 1e9);
     uint64_t t_end = t_measure + (uint64_t) (seconds * 1e9);
     uint64_t cpu0 = 0, cpu1 = 0, wall0 = 0, wall1 = 0, rt0 = 0, rt1 = 0;
-    uint64_t hb0 = 0, hs0 = 0, hst0 = 0, hb1 = 0, hs1 = 0, hst1 = 0;
+    host_cpu_t h0 = { 0 }, h1 = { 0 };
     int      missing0 = 0, missing1 = 0;
     double   self0 = 0, self1 = 0;
     long     tck = sysconf(_SC_CLK_TCK);
@@ -513,11 +350,11 @@ main(int argc, char **argv)
         uint64_t now = now_ns();
         if (!measuring && now >= t_measure) {
             if (pidfile) {
-                load_pids(pidfile);
-                cpu0 = pids_cpu(&missing0);
-                rt0 = pids_runtime_ns();
+                pids_load(&sut, pidfile);
+                cpu0 = pids_ticks(&sut, &missing0);
+                rt0 = pids_sched_ns(&sut);
             }
-            host_cpu(&hb0, &hs0, &hst0);
+            host_cpu(&h0);
             self0 = self_cpu();
             wall0 = now_ns();
             measuring = 1;
@@ -657,10 +494,10 @@ main(int argc, char **argv)
     wall1 = now_ns();
     self1 = self_cpu();
     if (pidfile && measuring) {
-        cpu1 = pids_cpu(&missing1);
-        rt1 = pids_runtime_ns();
+        cpu1 = pids_ticks(&sut, &missing1);
+        rt1 = pids_sched_ns(&sut);
     }
-    host_cpu(&hb1, &hs1, &hst1);
+    host_cpu(&h1);
 
     double   win = measuring ? (double) (wall1 - wall0) * 1e-9 : 0;
     uint64_t bytes = 0, pkts_sum = 0, pkts_min = UINT64_MAX, pkts_max = 0;
@@ -709,13 +546,16 @@ main(int argc, char **argv)
            (unsigned long long) lat_negative, (unsigned long long) ccerr,
            (unsigned long long) gaps, (unsigned long long) syncl,
            self1 - self0,
-           measuring && tck > 0 ? (double) (hb1 - hb0) / (double) tck : 0,
-           measuring && tck > 0 ? (double) (hs1 - hs0) / (double) tck : 0,
-           measuring && tck > 0 ? (double) (hst1 - hst0) / (double) tck : 0);
+           measuring && tck > 0
+               ? (double) (h1.busy - h0.busy) / (double) tck : 0,
+           measuring && tck > 0
+               ? (double) (h1.softirq - h0.softirq) / (double) tck : 0,
+           measuring && tck > 0
+               ? (double) (h1.steal - h0.steal) / (double) tck : 0);
     if (pidfile) {
         printf(",\"sut_pids\":%d,\"sut_pids_missing\":%d,"
                "\"sut_cpu_s\":%.4f,\"sut_cpu_ticks_s\":%.3f",
-               npids, missing1 > missing0 ? missing1 : missing0,
+               sut.n, missing1 > missing0 ? missing1 : missing0,
                (double) (rt1 - rt0) * 1e-9,
                tck > 0 ? (double) (cpu1 - cpu0) / (double) tck : 0);
     }

@@ -43,6 +43,7 @@ static ngx_int_t ngx_srt_shm_ring(ngx_slab_pool_t *pool, ngx_srt_dir_t *dir,
 static ngx_int_t ngx_srt_lease_lock_any(ngx_srt_lease_t *lease);
 static void ngx_srt_wake_handler(ngx_event_t *ev);
 static void ngx_srt_dispatch(ngx_event_t *ev);
+static void ngx_srt_ring_wake(ngx_srt_ring_t *ring, ngx_uint_t other_thread);
 
 
 /* master: wake slots, kept across cycles (see above) */
@@ -540,6 +541,26 @@ ngx_srt_ring_detach(ngx_srt_ring_t *ring, ngx_srt_reader_t *reader)
 void
 ngx_srt_ring_signal(ngx_srt_ring_t *ring)
 {
+    ngx_srt_ring_wake(ring, 0);
+}
+
+
+/*
+ * The same from any thread of a worker (the SRT thread writes input rings):
+ * our own slot is woken through its eventfd too, since posted events belong
+ * to the event loop.
+ */
+
+void
+ngx_srt_ring_signal_all(ngx_srt_ring_t *ring)
+{
+    ngx_srt_ring_wake(ring, 1);
+}
+
+
+static void
+ngx_srt_ring_wake(ngx_srt_ring_t *ring, ngx_uint_t other_thread)
+{
     uint64_t           one = 1;
     ngx_uint_t         slot;
     ngx_atomic_uint_t  mask;
@@ -551,7 +572,7 @@ ngx_srt_ring_signal(ngx_srt_ring_t *ring)
             continue;
         }
 
-        if ((ngx_int_t) slot == ngx_srt_wake_slot) {
+        if (!other_thread && (ngx_int_t) slot == ngx_srt_wake_slot) {
             if (!ngx_srt_dispatch_event.posted) {
                 ngx_post_event(&ngx_srt_dispatch_event, &ngx_posted_events);
             }
@@ -560,29 +581,6 @@ ngx_srt_ring_signal(ngx_srt_ring_t *ring)
         }
 
         if (ngx_srt_wake_fd[slot] != -1) {
-            (void) write(ngx_srt_wake_fd[slot], &one, sizeof(uint64_t));
-        }
-    }
-}
-
-
-/*
- * The same from any thread of a worker (the SRT thread writes input rings):
- * every slot with readers, our own included, is woken through its eventfd,
- * since posted events belong to the event loop.
- */
-
-void
-ngx_srt_ring_signal_all(ngx_srt_ring_t *ring)
-{
-    uint64_t           one = 1;
-    ngx_uint_t         slot;
-    ngx_atomic_uint_t  mask;
-
-    mask = ring->shm->wake_mask;
-
-    for (slot = 0; mask; slot++, mask >>= 1) {
-        if ((mask & 1) && ngx_srt_wake_fd[slot] != -1) {
             (void) write(ngx_srt_wake_fd[slot], &one, sizeof(uint64_t));
         }
     }

@@ -136,6 +136,25 @@ ok(scalar $gw->error_log_grep(qr/rejected 127\.0\.0\.1:\d+ streamid "#!::r=nope,
    'unknown route logged with 1404, peer and streamid');
 $nope->stop;
 
+# no streamid on a port shared by two routes, bidirectional mode, garbage
+my @odd = (
+    ["srt://127.0.0.1:$pout", 'bad_request', qr/with 1400: the port serves several routes/],
+    ["srt://127.0.0.1:$pout?streamid=#!::r=main,m=bidirectional", 'forbidden',
+     qr/with 1405: bidirectional mode is not supported/],
+    ["srt://127.0.0.1:$pout?streamid=#!::r=main,m=steal", 'bad_request',
+     qr/with 1400: the streamid cannot be parsed/],
+);
+for my $o (@odd) {
+    my ($url, $reason, $re) = @$o;
+    my $before = $gw->api('/api/srt')->{json}{rejected}{$reason};
+    my $pl = $gw->srt_play($url, "$p/odd.ts");
+    ok($gw->wait_srt(sub { $_[0]{rejected}{$reason} > $before }, 5),
+       "refused and counted as $reason: $url");
+    $pl->stop;
+    sleep 1.1;      # one log line per reason and second
+    ok(scalar $gw->error_log_grep($re), "logged: $re");
+}
+
 my $bad = $gw->srt_play("srt://127.0.0.1:$pout?streamid=main"
                         . "&passphrase=not-the-right-one", "$p/bad.ts");
 $j = $gw->wait_route('main', sub {

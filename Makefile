@@ -16,7 +16,7 @@ DEB_PACKAGES := nginx nginx-dev libsrt-openssl-dev srt-tools libsqlite3-dev \
 	libssl-dev libjansson-dev libjwt-dev libavcodec-dev libavformat-dev \
 	libavutil-dev libavfilter-dev libswscale-dev libswresample-dev ffmpeg \
 	libnginx-mod-rtmp libcmocka-dev perl libpcre2-dev zlib1g-dev \
-	build-essential pkg-config curl iproute2 procps
+	build-essential pkg-config curl iproute2 procps python3-prometheus-client
 
 MODULE_SRCS := config $(wildcard ngx_srt_module/*.[ch] ngx_route_api_module/*.[ch])
 

@@ -1,0 +1,829 @@
+/*
+ * Prometheus metrics: `location /metrics { route_metrics; }` answers with
+ * the text exposition format (version 0.0.4) of every route, input, output,
+ * HTTP-TS audience and SRT connection, read from shared memory, so any
+ * worker gives the totals of all workers; plus process gauges of the
+ * workers (from /proc) and system gauges.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_srt_module.h"
+
+
+#define NGX_METRICS_CHUNK   (64 * 1024)
+
+
+typedef struct {
+    ngx_http_request_t       *r;
+    ngx_chain_t              *first;
+    ngx_chain_t             **last;
+    ngx_buf_t                *b;
+    ngx_int_t                 error;
+} ngx_metrics_out_t;
+
+
+static ngx_int_t ngx_http_route_metrics_handler(ngx_http_request_t *r);
+static void ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf);
+static void ngx_metrics_srt(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf);
+static void ngx_metrics_process(ngx_metrics_out_t *m);
+static void ngx_metrics_system(ngx_metrics_out_t *m);
+static void ngx_metrics_head(ngx_metrics_out_t *m, const char *name,
+    const char *type, const char *help);
+static void ngx_metrics_printf(ngx_metrics_out_t *m, const char *fmt, ...);
+static u_char *ngx_metrics_escape(u_char *dst, u_char *src, size_t len);
+static const char *ngx_metrics_kind(srt_url_t *u);
+static char *ngx_http_route_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+static ngx_command_t  ngx_http_route_metrics_commands[] = {
+
+    { ngx_string("route_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_route_metrics,
+      0,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_route_metrics_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_route_metrics_module = {
+    NGX_MODULE_V1,
+    &ngx_http_route_metrics_module_ctx,    /* module context */
+    ngx_http_route_metrics_commands,       /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_int_t
+ngx_http_route_metrics_handler(ngx_http_request_t *r)
+{
+    off_t                 len;
+    ngx_int_t             rc;
+    ngx_chain_t          *cl;
+    ngx_metrics_out_t     m;
+    ngx_srt_main_conf_t  *mcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ngx_memzero(&m, sizeof(ngx_metrics_out_t));
+    m.r = r;
+    m.last = &m.first;
+
+    mcf = ngx_srt_get_main_conf(ngx_cycle);
+
+    ngx_metrics_head(&m, "srtgw_info", "gauge",
+                     "Gateway version and worker count.");
+    ngx_metrics_printf(&m, "srtgw_info{version=\"%s\",workers=\"%ui\"} 1\n",
+                       NGX_SRT_VERSION, mcf ? mcf->workers : 0);
+
+    if (mcf && mcf->enabled && mcf->conns) {
+        ngx_metrics_routes(&m, mcf);
+        ngx_metrics_srt(&m, mcf);
+    }
+
+    ngx_metrics_process(&m);
+    ngx_metrics_system(&m);
+
+    if (m.error) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = 0;
+
+    for (cl = m.first; cl; cl = cl->next) {
+        len += cl->buf->last - cl->buf->pos;
+
+        if (cl->next == NULL) {
+            cl->buf->last_buf = (r == r->main) ? 1 : 0;
+            cl->buf->last_in_chain = 1;
+        }
+    }
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = len;
+    ngx_str_set(&r->headers_out.content_type,
+                "text/plain; version=0.0.4; charset=utf-8");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    return ngx_http_output_filter(r, m.first);
+}
+
+
+/*
+ * One family at a time: the exposition format wants every sample of a
+ * metric right after its HELP and TYPE lines.
+ */
+
+#define ngx_metrics_each_input(body)                                          \
+    for (i = 0; i < mcf->routes.nelts; i++) {                                 \
+        rt = rtp[i];                                                          \
+        in = rt->input;                                                       \
+        ist = in->stats;                                                      \
+        lbl = ngx_metrics_escape(name, rt->name.data, rt->name.len);          \
+        *lbl = '\0';                                                          \
+        body                                                                  \
+    }
+
+#define ngx_metrics_each_output(body)                                         \
+    for (i = 0; i < mcf->routes.nelts; i++) {                                 \
+        rt = rtp[i];                                                          \
+        out = rt->outputs.elts;                                               \
+        lbl = ngx_metrics_escape(name, rt->name.data, rt->name.len);          \
+        *lbl = '\0';                                                          \
+        for (j = 0; j < rt->outputs.nelts; j++) {                             \
+            ost = out[j].stats;                                               \
+            body                                                              \
+        }                                                                     \
+    }
+
+#define NGX_METRICS_IN  "{route=\"%s\",input=\"in0\",kind=\"%s\"}"
+#define NGX_METRICS_OUT "{route=\"%s\",output=\"out%ui\",kind=\"%s\"}"
+#define NGX_METRICS_RT  "{route=\"%s\"}"
+
+
+static void
+ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
+{
+    u_char                 name[NGX_SRT_NAME_LEN * 2 + 1], *lbl;
+    uint64_t               now;
+    ngx_uint_t             i, j;
+    ngx_srt_route_t       *rt, **rtp;
+    ngx_srt_input_t       *in;
+    ngx_srt_output_t      *out;
+    ngx_srt_shm_input_t   *ist;
+    ngx_srt_shm_output_t  *ost;
+
+    rtp = mcf->routes.elts;
+    now = ngx_srt_unix_msec();
+
+    ngx_metrics_head(m, "srtgw_input_up", "gauge",
+                     "1 when the input received data in the last second.");
+    ngx_metrics_each_input(
+        ngx_metrics_printf(m, "srtgw_input_up" NGX_METRICS_IN " %d\n",
+                           name, ngx_metrics_kind(&in->parsed),
+                           ist->last_data && now - ist->last_data < 1000);
+    )
+
+    ngx_metrics_head(m, "srtgw_input_bytes_total", "counter",
+                     "Bytes received by the input.");
+    ngx_metrics_each_input(
+        ngx_metrics_printf(m, "srtgw_input_bytes_total" NGX_METRICS_IN
+                           " %uA\n", name, ngx_metrics_kind(&in->parsed),
+                           ist->bytes);
+    )
+
+    ngx_metrics_head(m, "srtgw_input_packets_total", "counter",
+                     "TS packets received by the input.");
+    ngx_metrics_each_input(
+        ngx_metrics_printf(m, "srtgw_input_packets_total" NGX_METRICS_IN
+                           " %uA\n", name, ngx_metrics_kind(&in->parsed),
+                           ist->packets);
+    )
+
+    ngx_metrics_head(m, "srtgw_input_bitrate_bits_per_second", "gauge",
+                     "Input bitrate over the last second.");
+    ngx_metrics_each_input(
+        ngx_metrics_printf(m, "srtgw_input_bitrate_bits_per_second"
+                           NGX_METRICS_IN " %uA\n", name,
+                           ngx_metrics_kind(&in->parsed), ist->bitrate);
+    )
+
+    ngx_metrics_head(m, "srtgw_input_cc_errors_total", "counter",
+                     "Continuity counter errors in the input.");
+    ngx_metrics_each_input(
+        ngx_metrics_printf(m, "srtgw_input_cc_errors_total" NGX_METRICS_IN
+                           " %uA\n", name, ngx_metrics_kind(&in->parsed),
+                           ist->cc_errors);
+    )
+
+    ngx_metrics_head(m, "srtgw_input_sync_losses_total", "counter",
+                     "TS sync losses (resynchronisations on 0x47).");
+    ngx_metrics_each_input(
+        ngx_metrics_printf(m, "srtgw_input_sync_losses_total" NGX_METRICS_IN
+                           " %uA\n", name, ngx_metrics_kind(&in->parsed),
+                           ist->sync_losses);
+    )
+
+    ngx_metrics_head(m, "srtgw_input_errors_total", "counter",
+                     "Socket errors of the input.");
+    ngx_metrics_each_input(
+        ngx_metrics_printf(m, "srtgw_input_errors_total" NGX_METRICS_IN
+                           " %uA\n", name, ngx_metrics_kind(&in->parsed),
+                           ist->errors);
+    )
+
+    ngx_metrics_head(m, "srtgw_input_srt_rejected_total", "counter",
+                     "SRT publishers refused by the input.");
+    ngx_metrics_each_input(
+        if (in->srt) {
+            ngx_metrics_printf(m, "srtgw_input_srt_rejected_total"
+                               NGX_METRICS_IN " %uA\n", name, "srt",
+                               ist->rejected);
+        }
+    )
+
+    ngx_metrics_head(m, "srtgw_output_up", "gauge",
+                     "1 when the output sent data in the last second.");
+    ngx_metrics_each_output(
+        ngx_metrics_printf(m, "srtgw_output_up" NGX_METRICS_OUT " %d\n",
+                           name, j, ngx_metrics_kind(&out[j].parsed),
+                           ost->last_data && now - ost->last_data < 1000);
+    )
+
+    ngx_metrics_head(m, "srtgw_output_bytes_total", "counter",
+                     "Bytes sent by the output (all its connections).");
+    ngx_metrics_each_output(
+        ngx_metrics_printf(m, "srtgw_output_bytes_total" NGX_METRICS_OUT
+                           " %uA\n", name, j, ngx_metrics_kind(&out[j].parsed),
+                           ost->bytes);
+    )
+
+    ngx_metrics_head(m, "srtgw_output_packets_total", "counter",
+                     "TS packets sent by the output.");
+    ngx_metrics_each_output(
+        ngx_metrics_printf(m, "srtgw_output_packets_total" NGX_METRICS_OUT
+                           " %uA\n", name, j, ngx_metrics_kind(&out[j].parsed),
+                           ost->packets);
+    )
+
+    ngx_metrics_head(m, "srtgw_output_bitrate_bits_per_second", "gauge",
+                     "Output bitrate over the last second.");
+    ngx_metrics_each_output(
+        ngx_metrics_printf(m, "srtgw_output_bitrate_bits_per_second"
+                           NGX_METRICS_OUT " %uA\n", name, j,
+                           ngx_metrics_kind(&out[j].parsed), ost->bitrate);
+    )
+
+    ngx_metrics_head(m, "srtgw_output_drops_total", "counter",
+                     "Datagrams or messages dropped on a full buffer.");
+    ngx_metrics_each_output(
+        ngx_metrics_printf(m, "srtgw_output_drops_total" NGX_METRICS_OUT
+                           " %uA\n", name, j, ngx_metrics_kind(&out[j].parsed),
+                           ost->drops);
+    )
+
+    ngx_metrics_head(m, "srtgw_output_overruns_total", "counter",
+                     "Times the output fell a ring behind and skipped.");
+    ngx_metrics_each_output(
+        ngx_metrics_printf(m, "srtgw_output_overruns_total" NGX_METRICS_OUT
+                           " %uA\n", name, j, ngx_metrics_kind(&out[j].parsed),
+                           ost->overruns);
+    )
+
+    ngx_metrics_head(m, "srtgw_output_errors_total", "counter",
+                     "Send errors of the output.");
+    ngx_metrics_each_output(
+        ngx_metrics_printf(m, "srtgw_output_errors_total" NGX_METRICS_OUT
+                           " %uA\n", name, j, ngx_metrics_kind(&out[j].parsed),
+                           ost->errors);
+    )
+
+    ngx_metrics_head(m, "srtgw_route_http_clients", "gauge",
+                     "HTTP-TS clients of the route, all workers.");
+    ngx_metrics_each_input(
+        ngx_metrics_printf(m, "srtgw_route_http_clients" NGX_METRICS_RT
+                           " %ui\n", name, ngx_srt_http_clients(rt->http));
+    )
+
+    ngx_metrics_head(m, "srtgw_route_http_bytes_total", "counter",
+                     "Bytes sent to HTTP-TS clients of the route.");
+    ngx_metrics_each_input(
+        ngx_metrics_printf(m, "srtgw_route_http_bytes_total" NGX_METRICS_RT
+                           " %uA\n", name, rt->http->bytes);
+    )
+
+    ngx_metrics_head(m, "srtgw_route_http_overruns_total", "counter",
+                     "HTTP-TS clients that fell a ring behind and skipped.");
+    ngx_metrics_each_input(
+        ngx_metrics_printf(m, "srtgw_route_http_overruns_total"
+                           NGX_METRICS_RT " %uA\n", name,
+                           rt->http->overruns);
+    )
+
+    ngx_metrics_head(m, "srtgw_route_http_closed_slow_total", "counter",
+                     "HTTP-TS clients closed for being too slow.");
+    ngx_metrics_each_input(
+        ngx_metrics_printf(m, "srtgw_route_http_closed_slow_total"
+                           NGX_METRICS_RT " %uA\n", name,
+                           rt->http->closed_slow);
+    )
+
+    ngx_metrics_head(m, "srtgw_route_selector_overruns_total", "counter",
+                     "Times the route selector fell behind its input.");
+    ngx_metrics_each_input(
+        ngx_metrics_printf(m, "srtgw_route_selector_overruns_total"
+                           NGX_METRICS_RT " %uA\n", name,
+                           rt->selector->overruns);
+    )
+}
+
+
+/* SRT connections (live, of live processes) and refusals */
+
+#define ngx_metrics_each_conn(body)                                           \
+    for (i = 0; i < NGX_SRT_CONN_SLOTS; i++) {                                \
+        s = &tab->slot[i];                                                    \
+        if (!live[i]) {                                                       \
+            continue;                                                         \
+        }                                                                     \
+        body                                                                  \
+    }
+
+#define NGX_METRICS_CONN                                                      \
+    "{route=\"%s\",kind=\"%s\",peer=\"%s\",id=\"%uA\",worker=\"%uA\"}"
+
+#define NGX_METRICS_CONN_ARGS                                                 \
+    route, kinds[s->kind < 5 ? s->kind : 0], peer, s->id, s->worker
+
+
+static void
+ngx_metrics_srt(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
+{
+    u_char                route[NGX_SRT_NAME_LEN * 2 + 1];
+    u_char                peer[NGX_SRT_PEER_LEN * 2], *p;
+    u_char               *live;
+    ngx_uint_t            i;
+    ngx_atomic_uint_t     pid;
+    ngx_srt_shm_conn_t   *s;
+    ngx_srt_shm_conns_t  *tab;
+
+    static const char  *kinds[] = { "", "publisher", "pull", "player",
+                                    "push" };
+    static const char  *reasons[] = { "bad_request", "forbidden",
+                                      "not_found", "conflict",
+                                      "bad_passphrase", "overload" };
+
+    tab = mcf->conns;
+
+    ngx_metrics_head(m, "srtgw_srt_rejected_total", "counter",
+                     "SRT connections refused, by reason.");
+
+    for (i = 0; i < NGX_SRT_REJ_LAST; i++) {
+        ngx_metrics_printf(m, "srtgw_srt_rejected_total{reason=\"%s\"} %uA\n",
+                           reasons[i], tab->rejected[i]);
+    }
+
+    ngx_metrics_head(m, "srtgw_srt_accepted_total", "counter",
+                     "SRT connections established.");
+    ngx_metrics_printf(m, "srtgw_srt_accepted_total %uA\n", tab->accepted);
+
+    /* which slots belong to live processes, decided once for all families */
+
+    live = ngx_pnalloc(m->r->pool, NGX_SRT_CONN_SLOTS);
+    if (live == NULL) {
+        m->error = 1;
+        return;
+    }
+
+    for (i = 0; i < NGX_SRT_CONN_SLOTS; i++) {
+        pid = tab->slot[i].pid;
+        live[i] = pid != 0
+                  && !(kill((ngx_pid_t) pid, 0) == -1
+                       && ngx_errno == NGX_ESRCH);
+    }
+
+#define ngx_metrics_conn_labels()                                             \
+        p = ngx_metrics_escape(route, s->route,                               \
+                               ngx_strnlen(s->route, NGX_SRT_NAME_LEN));      \
+        *p = '\0';                                                            \
+        p = ngx_metrics_escape(peer, s->peer,                                 \
+                               ngx_strnlen(s->peer, NGX_SRT_PEER_LEN));       \
+        *p = '\0';
+
+    ngx_metrics_head(m, "srtgw_srt_connections", "gauge",
+                     "SRT connections by route and kind.");
+    ngx_metrics_each_conn(
+        ngx_metrics_conn_labels()
+        ngx_metrics_printf(m, "srtgw_srt_connections" NGX_METRICS_CONN " 1\n",
+                           NGX_METRICS_CONN_ARGS);
+    )
+
+    ngx_metrics_head(m, "srtgw_srt_rtt_seconds", "gauge",
+                     "Smoothed round-trip time.");
+    ngx_metrics_each_conn(
+        ngx_metrics_conn_labels()
+        ngx_metrics_printf(m, "srtgw_srt_rtt_seconds" NGX_METRICS_CONN
+                           " %.6f\n", NGX_METRICS_CONN_ARGS,
+                           (double) s->rtt_us / 1000000);
+    )
+
+    ngx_metrics_head(m, "srtgw_srt_bandwidth_bits_per_second", "gauge",
+                     "Estimated link capacity.");
+    ngx_metrics_each_conn(
+        ngx_metrics_conn_labels()
+        ngx_metrics_printf(m, "srtgw_srt_bandwidth_bits_per_second"
+                           NGX_METRICS_CONN " %L\n", NGX_METRICS_CONN_ARGS,
+                           s->bandwidth_kbps * 1000);
+    )
+
+    ngx_metrics_head(m, "srtgw_srt_send_rate_bits_per_second", "gauge",
+                     "Sending rate.");
+    ngx_metrics_each_conn(
+        ngx_metrics_conn_labels()
+        ngx_metrics_printf(m, "srtgw_srt_send_rate_bits_per_second"
+                           NGX_METRICS_CONN " %L\n", NGX_METRICS_CONN_ARGS,
+                           s->send_kbps * 1000);
+    )
+
+    ngx_metrics_head(m, "srtgw_srt_receive_rate_bits_per_second", "gauge",
+                     "Receiving rate.");
+    ngx_metrics_each_conn(
+        ngx_metrics_conn_labels()
+        ngx_metrics_printf(m, "srtgw_srt_receive_rate_bits_per_second"
+                           NGX_METRICS_CONN " %L\n", NGX_METRICS_CONN_ARGS,
+                           s->recv_kbps * 1000);
+    )
+
+    ngx_metrics_head(m, "srtgw_srt_packets_lost_total", "counter",
+                     "Packets reported lost (both directions).");
+    ngx_metrics_each_conn(
+        ngx_metrics_conn_labels()
+        ngx_metrics_printf(m, "srtgw_srt_packets_lost_total" NGX_METRICS_CONN
+                           " %uL\n", NGX_METRICS_CONN_ARGS, s->pkts_lost);
+    )
+
+    ngx_metrics_head(m, "srtgw_srt_packets_retransmitted_total", "counter",
+                     "Packets retransmitted.");
+    ngx_metrics_each_conn(
+        ngx_metrics_conn_labels()
+        ngx_metrics_printf(m, "srtgw_srt_packets_retransmitted_total"
+                           NGX_METRICS_CONN " %uL\n", NGX_METRICS_CONN_ARGS,
+                           s->pkts_retransmitted);
+    )
+
+    ngx_metrics_head(m, "srtgw_srt_packets_dropped_total", "counter",
+                     "Packets dropped as too late.");
+    ngx_metrics_each_conn(
+        ngx_metrics_conn_labels()
+        ngx_metrics_printf(m, "srtgw_srt_packets_dropped_total"
+                           NGX_METRICS_CONN " %uL\n", NGX_METRICS_CONN_ARGS,
+                           s->pkts_dropped);
+    )
+
+    ngx_metrics_head(m, "srtgw_srt_packets_undecrypted_total", "counter",
+                     "Packets that could not be decrypted.");
+    ngx_metrics_each_conn(
+        ngx_metrics_conn_labels()
+        ngx_metrics_printf(m, "srtgw_srt_packets_undecrypted_total"
+                           NGX_METRICS_CONN " %uL\n", NGX_METRICS_CONN_ARGS,
+                           s->pkts_undecrypted);
+    )
+
+    ngx_metrics_head(m, "srtgw_srt_bytes_sent_total", "counter",
+                     "Bytes sent on the connection.");
+    ngx_metrics_each_conn(
+        ngx_metrics_conn_labels()
+        ngx_metrics_printf(m, "srtgw_srt_bytes_sent_total" NGX_METRICS_CONN
+                           " %uL\n", NGX_METRICS_CONN_ARGS, s->bytes_sent);
+    )
+
+    ngx_metrics_head(m, "srtgw_srt_bytes_received_total", "counter",
+                     "Bytes received on the connection.");
+    ngx_metrics_each_conn(
+        ngx_metrics_conn_labels()
+        ngx_metrics_printf(m, "srtgw_srt_bytes_received_total"
+                           NGX_METRICS_CONN " %uL\n", NGX_METRICS_CONN_ARGS,
+                           s->bytes_received);
+    )
+
+    ngx_metrics_head(m, "srtgw_srt_flight_packets", "gauge",
+                     "Packets in flight (sent, not acknowledged).");
+    ngx_metrics_each_conn(
+        ngx_metrics_conn_labels()
+        ngx_metrics_printf(m, "srtgw_srt_flight_packets" NGX_METRICS_CONN
+                           " %L\n", NGX_METRICS_CONN_ARGS, s->flight_pkts);
+    )
+
+    ngx_metrics_head(m, "srtgw_srt_send_buffer_seconds", "gauge",
+                     "Data in the send buffer, as play time.");
+    ngx_metrics_each_conn(
+        ngx_metrics_conn_labels()
+        ngx_metrics_printf(m, "srtgw_srt_send_buffer_seconds"
+                           NGX_METRICS_CONN " %.3f\n", NGX_METRICS_CONN_ARGS,
+                           (double) s->send_buf_ms / 1000);
+    )
+
+    ngx_metrics_head(m, "srtgw_srt_receive_buffer_seconds", "gauge",
+                     "Data in the receive buffer, as play time.");
+    ngx_metrics_each_conn(
+        ngx_metrics_conn_labels()
+        ngx_metrics_printf(m, "srtgw_srt_receive_buffer_seconds"
+                           NGX_METRICS_CONN " %.3f\n", NGX_METRICS_CONN_ARGS,
+                           (double) s->recv_buf_ms / 1000);
+    )
+
+    ngx_metrics_head(m, "srtgw_srt_send_drops_total", "counter",
+                     "Messages dropped by us on a full send buffer.");
+    ngx_metrics_each_conn(
+        ngx_metrics_conn_labels()
+        ngx_metrics_printf(m, "srtgw_srt_send_drops_total" NGX_METRICS_CONN
+                           " %uL\n", NGX_METRICS_CONN_ARGS, s->send_drops);
+    )
+
+#undef ngx_metrics_conn_labels
+}
+
+
+/* the worker processes: CPU seconds and resident memory, from /proc */
+
+static void
+ngx_metrics_process(ngx_metrics_out_t *m)
+{
+    u_char      path[64], buf[1024], *p;
+    ssize_t     n;
+    ngx_fd_t    fd;
+    ngx_int_t   i, field;
+    double      cpu[NGX_MAX_PROCESSES];
+    long        rss[NGX_MAX_PROCESSES], pagesize;
+    ngx_pid_t   pid[NGX_MAX_PROCESSES];
+    ngx_uint_t  k, nw;
+    unsigned long long  ut, st;
+    long long           r;
+
+    pagesize = sysconf(_SC_PAGESIZE);
+    nw = 0;
+
+    /*
+     * ngx_processes[] of a worker learns its siblings from channel
+     * messages, but ngx_last_process is the master's count at fork time:
+     * look at every slot.
+     */
+
+    for (i = -1; i < NGX_MAX_PROCESSES; i++) {
+        pid[nw] = (i < 0) ? ngx_pid : ngx_processes[i].pid;
+
+        if (pid[nw] <= 0 || (i >= 0 && pid[nw] == ngx_pid)) {
+            continue;
+        }
+
+        ngx_sprintf(path, "/proc/%P/stat%Z", pid[nw]);
+
+        fd = open((char *) path, O_RDONLY);
+        if (fd == -1) {
+            continue;
+        }
+
+        n = read(fd, buf, sizeof(buf) - 1);
+        (void) close(fd);
+
+        if (n <= 0) {
+            continue;
+        }
+
+        buf[n] = '\0';
+
+        /* fields after the command name, which may contain spaces */
+        p = (u_char *) strrchr((char *) buf, ')');
+        if (p == NULL) {
+            continue;
+        }
+
+        ut = st = 0;
+        r = 0;
+
+        for (field = 2; *p && field <= 24; field++) {
+            p = (u_char *) strchr((char *) p + 1, ' ');
+            if (p == NULL) {
+                break;
+            }
+
+            if (field == 13) {
+                ut = strtoull((char *) p + 1, NULL, 10);
+            } else if (field == 14) {
+                st = strtoull((char *) p + 1, NULL, 10);
+            } else if (field == 23) {
+                r = strtoll((char *) p + 1, NULL, 10);
+            }
+        }
+
+        cpu[nw] = (double) (ut + st) / sysconf(_SC_CLK_TCK);
+        rss[nw] = (long) r * pagesize;
+        nw++;
+
+        if (nw == NGX_MAX_PROCESSES) {
+            break;
+        }
+    }
+
+    ngx_metrics_head(m, "srtgw_process_cpu_seconds_total", "counter",
+                     "CPU time of each nginx worker process.");
+
+    for (k = 0; k < nw; k++) {
+        ngx_metrics_printf(m, "srtgw_process_cpu_seconds_total{pid=\"%P\"}"
+                           " %.2f\n", pid[k], cpu[k]);
+    }
+
+    ngx_metrics_head(m, "srtgw_process_resident_memory_bytes", "gauge",
+                     "Resident memory of each nginx worker process.");
+
+    for (k = 0; k < nw; k++) {
+        ngx_metrics_printf(m, "srtgw_process_resident_memory_bytes"
+                           "{pid=\"%P\"} %l\n", pid[k], rss[k]);
+    }
+}
+
+
+/* load average and memory of the host */
+
+static void
+ngx_metrics_system(ngx_metrics_out_t *m)
+{
+    u_char      buf[4096], *p;
+    double      load[3];
+    ssize_t     n;
+    ngx_fd_t    fd;
+    long long   total, avail;
+
+    fd = open("/proc/loadavg", O_RDONLY);
+
+    if (fd != -1) {
+        n = read(fd, buf, sizeof(buf) - 1);
+        (void) close(fd);
+
+        if (n > 0) {
+            buf[n] = '\0';
+
+            if (sscanf((char *) buf, "%lf %lf %lf", &load[0], &load[1],
+                       &load[2]) == 3)
+            {
+                ngx_metrics_head(m, "srtgw_system_load", "gauge",
+                                 "Load average of the host.");
+                ngx_metrics_printf(m, "srtgw_system_load{period=\"1m\"} "
+                                   "%.2f\n", load[0]);
+                ngx_metrics_printf(m, "srtgw_system_load{period=\"5m\"} "
+                                   "%.2f\n", load[1]);
+                ngx_metrics_printf(m, "srtgw_system_load{period=\"15m\"} "
+                                   "%.2f\n", load[2]);
+            }
+        }
+    }
+
+    fd = open("/proc/meminfo", O_RDONLY);
+
+    if (fd == -1) {
+        return;
+    }
+
+    n = read(fd, buf, sizeof(buf) - 1);
+    (void) close(fd);
+
+    if (n <= 0) {
+        return;
+    }
+
+    buf[n] = '\0';
+    total = avail = -1;
+
+    p = (u_char *) ngx_strstr(buf, "MemTotal:");
+    if (p) {
+        total = strtoll((char *) p + 9, NULL, 10);
+    }
+
+    p = (u_char *) ngx_strstr(buf, "MemAvailable:");
+    if (p) {
+        avail = strtoll((char *) p + 13, NULL, 10);
+    }
+
+    if (total >= 0 && avail >= 0) {
+        ngx_metrics_head(m, "srtgw_system_memory_bytes", "gauge",
+                         "Memory of the host.");
+        ngx_metrics_printf(m, "srtgw_system_memory_bytes{state=\"total\"} "
+                           "%L\n", total * 1024);
+        ngx_metrics_printf(m, "srtgw_system_memory_bytes{state=\"available\"}"
+                           " %L\n", avail * 1024);
+    }
+}
+
+
+static void
+ngx_metrics_head(ngx_metrics_out_t *m, const char *name, const char *type,
+    const char *help)
+{
+    ngx_metrics_printf(m, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+                       type);
+}
+
+
+/* appends a line to the chain of 64k buffers */
+
+static void
+ngx_metrics_printf(ngx_metrics_out_t *m, const char *fmt, ...)
+{
+    u_char        line[1024], *last;
+    size_t        len;
+    va_list       args;
+    ngx_chain_t  *cl;
+
+    va_start(args, fmt);
+    last = ngx_vslprintf(line, line + sizeof(line), fmt, args);
+    va_end(args);
+
+    len = last - line;
+
+    if (m->b == NULL || (size_t) (m->b->end - m->b->last) < len) {
+        m->b = ngx_create_temp_buf(m->r->pool, NGX_METRICS_CHUNK);
+        cl = ngx_alloc_chain_link(m->r->pool);
+
+        if (m->b == NULL || cl == NULL) {
+            m->error = 1;
+            m->b = NULL;
+            return;
+        }
+
+        cl->buf = m->b;
+        cl->next = NULL;
+        *m->last = cl;
+        m->last = &cl->next;
+    }
+
+    m->b->last = ngx_cpymem(m->b->last, line, len);
+}
+
+
+/* a label value: backslash, double quote and newline escaped */
+
+static u_char *
+ngx_metrics_escape(u_char *dst, u_char *src, size_t len)
+{
+    while (len--) {
+        if (*src == '\\' || *src == '"') {
+            *dst++ = '\\';
+            *dst++ = *src++;
+
+        } else if (*src == '\n') {
+            *dst++ = '\\';
+            *dst++ = 'n';
+            src++;
+
+        } else {
+            *dst++ = *src++;
+        }
+    }
+
+    return dst;
+}
+
+
+static const char *
+ngx_metrics_kind(srt_url_t *u)
+{
+    switch (u->scheme) {
+    case SRT_URL_RTP:
+        return "rtp";
+    case SRT_URL_SRT:
+        return "srt";
+    default:
+        return "udp";
+    }
+}
+
+
+static char *
+ngx_http_route_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_route_metrics_handler;
+
+    return NGX_CONF_OK;
+}

@@ -150,7 +150,7 @@ gateway_conf() {    # gateway_conf PREFIX WORKERS
         if [[ -f $MODDIR/ngx_http_route_api_module.so ]]; then
             echo "http {"
             echo "    access_log off;"
-            echo "    server { listen 127.0.0.1:$API_PORT; location /api/ { route_api; } }"
+            echo "    server { listen 127.0.0.1:$API_PORT; location /api/ { route_api; route_api_auth off; } }"
             echo "}"
         fi
     } > "$prefix/nginx.conf"

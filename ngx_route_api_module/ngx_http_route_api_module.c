@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "ngx_srt_module.h"
+#include "ngx_http_route_api.h"
 
 
 static ngx_int_t ngx_http_route_api_handler(ngx_http_request_t *r);
@@ -33,6 +34,15 @@ static json_t *ngx_http_route_api_owner(ngx_srt_lease_t *lease);
 static json_t *ngx_http_route_api_str(ngx_str_t *s);
 static char *ngx_http_route_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_route_api_auth(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_route_api_jwt_secret(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_route_api_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static void *ngx_http_route_api_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_route_api_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
 
 
 static ngx_command_t  ngx_http_route_api_commands[] = {
@@ -40,7 +50,28 @@ static ngx_command_t  ngx_http_route_api_commands[] = {
     { ngx_string("route_api"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_route_api,
+      NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("route_api_auth"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_route_api_auth,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("route_api_jwt_secret"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_route_api_jwt_secret,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("route_api_jwt_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_route_api_jwt_key,
+      NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
@@ -55,8 +86,8 @@ static ngx_http_module_t  ngx_http_route_api_module_ctx = {
     NULL,                                  /* init main configuration */
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
-    NULL,                                  /* create location configuration */
-    NULL                                   /* merge location configuration */
+    ngx_http_route_api_create_loc_conf,    /* create location configuration */
+    ngx_http_route_api_merge_loc_conf      /* merge location configuration */
 };
 
 
@@ -79,24 +110,24 @@ ngx_module_t  ngx_http_route_api_module = {
 static ngx_int_t
 ngx_http_route_api_handler(ngx_http_request_t *r)
 {
-    u_char               *p, *last;
-    json_t               *json;
-    ngx_str_t             path, name;
-    ngx_int_t             rc;
-    ngx_uint_t            i;
-    ngx_srt_route_t      *rt, **rtp;
-    ngx_srt_main_conf_t  *mcf;
-
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return ngx_http_route_api_error(r, NGX_HTTP_NOT_ALLOWED,
-                                        "method not allowed: the API is "
-                                        "read-only for now");
-    }
+    u_char                         *p, *last;
+    json_t                         *json;
+    ngx_str_t                       path, name;
+    ngx_int_t                       rc;
+    ngx_uint_t                      i;
+    const char                     *message;
+    ngx_table_elt_t                *h;
+    ngx_srt_route_t                *rt, **rtp;
+    ngx_srt_main_conf_t            *mcf;
+    ngx_http_route_api_auth_t       auth;
+    ngx_http_route_api_loc_conf_t  *alcf;
 
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK) {
         return rc;
     }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_route_api_module);
 
     /* the path below the location prefix */
 
@@ -120,6 +151,39 @@ ngx_http_route_api_handler(ngx_http_request_t *r)
     path.len = last - path.data;
 
     mcf = ngx_srt_get_main_conf(ngx_cycle);
+
+    /* health checks (load balancers) need no token; everything else does */
+
+    if (!(path.len == 6 && ngx_strncmp(path.data, "health", 6) == 0)) {
+        rc = ngx_http_route_api_authenticate(r, alcf, &auth, &message);
+
+        if (rc != NGX_OK) {
+            if (rc == NGX_HTTP_UNAUTHORIZED) {
+                h = ngx_list_push(&r->headers_out.headers);
+                if (h == NULL) {
+                    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                }
+
+                h->hash = 1;
+                ngx_str_set(&h->key, "WWW-Authenticate");
+                ngx_str_set(&h->value, "Bearer realm=\"route_api\"");
+            }
+
+            return ngx_http_route_api_error(r, rc, message);
+        }
+
+        if (!ngx_http_route_api_permitted(&auth, r->method, 0)) {
+            return ngx_http_route_api_error(r, NGX_HTTP_FORBIDDEN,
+                                            "the token's role may not do "
+                                            "this");
+        }
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return ngx_http_route_api_error(r, NGX_HTTP_NOT_ALLOWED,
+                                        "method not allowed: the API is "
+                                        "read-only for now");
+    }
 
     if (path.len == 6 && ngx_strncmp(path.data, "health", 6) == 0) {
         json = json_pack("{s:s, s:s, s:I, s:I}",
@@ -482,8 +546,9 @@ ngx_http_route_api_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *message)
 {
     return ngx_http_route_api_send(r, status,
-                                   json_pack("{s:s, s:i}", "error", message,
-                                             "status", (int) status));
+                                   json_pack("{s:{s:i, s:s}}", "error",
+                                             "code", (int) status,
+                                             "message", message));
 }
 
 
@@ -544,10 +609,198 @@ ngx_http_route_api_send(ngx_http_request_t *r, ngx_uint_t status,
 static char *
 ngx_http_route_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
+    ngx_http_route_api_loc_conf_t *alcf = conf;
+
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_route_api_handler;
+
+    alcf->enabled = 1;
+    alcf->conf_file = cf->conf_file->file.name.data;
+    alcf->conf_line = cf->conf_file->line;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_route_api_auth(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_route_api_loc_conf_t *alcf = conf;
+
+    ngx_str_t  *value;
+
+    if (alcf->auth != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "jwt") == 0) {
+        alcf->auth = NGX_ROUTE_API_AUTH_JWT;
+
+    } else if (ngx_strcmp(value[1].data, "off") == 0) {
+        alcf->auth = NGX_ROUTE_API_AUTH_OFF;
+
+    } else {
+        return "must be \"jwt\" or \"off\"";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_route_api_jwt_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_route_api_loc_conf_t *alcf = conf;
+
+    ngx_str_t  *value;
+
+    if (alcf->key.data) {
+        return "is duplicate, or a route_api_jwt_key is set too";
+    }
+
+    value = cf->args->elts;
+
+    /* RFC 7518: an HS256 key at least as long as the hash */
+    if (value[1].len < 32) {
+        return "must be at least 32 characters";
+    }
+
+    alcf->key = value[1];
+    alcf->public_key = 0;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_route_api_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_route_api_loc_conf_t *alcf = conf;
+
+    ssize_t           n;
+    ngx_str_t        *value, name;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
+    if (alcf->key.data) {
+        return "is duplicate, or a route_api_jwt_secret is set too";
+    }
+
+    value = cf->args->elts;
+    name = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = name;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%V\" failed", &name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) == 0 || ngx_file_size(&fi) > 64 * 1024)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is not a PEM public key file", &name);
+        (void) ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    alcf->key.len = ngx_file_size(&fi);
+    alcf->key.data = ngx_pnalloc(cf->pool, alcf->key.len + 1);
+
+    if (alcf->key.data == NULL) {
+        (void) ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_read_file(&file, alcf->key.data, alcf->key.len, 0);
+    (void) ngx_close_file(file.fd);
+
+    if (n != (ssize_t) alcf->key.len
+        || ngx_strstrn(alcf->key.data, "-----BEGIN PUBLIC KEY-----",
+                       sizeof("-----BEGIN PUBLIC KEY-----") - 2) == NULL)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is not a PEM public key file "
+                           "(\"-----BEGIN PUBLIC KEY-----\")", &name);
+        return NGX_CONF_ERROR;
+    }
+
+    alcf->key.data[alcf->key.len] = '\0';
+    alcf->public_key = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_route_api_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_route_api_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_route_api_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    conf->auth = NGX_CONF_UNSET;
+    conf->public_key = NGX_CONF_UNSET;
+
+    return conf;
+}
+
+
+/*
+ * Authentication is never off by accident: a location with route_api needs
+ * route_api_auth, here or inherited, and jwt needs a secret or a key.
+ */
+
+static char *
+ngx_http_route_api_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_route_api_loc_conf_t *prev = parent;
+    ngx_http_route_api_loc_conf_t *conf = child;
+
+    ngx_conf_merge_value(conf->auth, prev->auth, NGX_CONF_UNSET);
+
+    if (conf->key.data == NULL) {
+        conf->key = prev->key;
+        conf->public_key = prev->public_key;
+    }
+
+    if (!conf->enabled) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->auth == NGX_CONF_UNSET) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "route_api in %s:%ui needs \"route_api_auth jwt;\" "
+                      "(with route_api_jwt_secret or route_api_jwt_key) or, "
+                      "explicitly, \"route_api_auth off;\"",
+                      conf->conf_file, conf->conf_line);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->auth == NGX_ROUTE_API_AUTH_JWT && conf->key.data == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "route_api in %s:%ui: \"route_api_auth jwt\" needs "
+                      "route_api_jwt_secret or route_api_jwt_key",
+                      conf->conf_file, conf->conf_line);
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }

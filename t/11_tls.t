@@ -35,7 +35,7 @@ EOF2
 my $api_port = SRTGW::free_port();
 {
     my $conf = SRTGW::slurp($gw->conf_file);
-    $conf =~ s{(\n    server \{)}{\n    server { listen 127.0.0.1:$api_port; location /api/ { route_api; } }$1};
+    $conf =~ s{(\n    server \{)}{\n    server { listen 127.0.0.1:$api_port; location /api/ { route_api; route_api_auth off; } }$1};
     open my $fh, '>', $gw->conf_file or die $!;
     print $fh $conf;
     close $fh;

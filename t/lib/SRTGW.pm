@@ -99,6 +99,7 @@ sub http_port {
 }
 
 # write_conf(srt => TEXT inside srt{}, http => extra TEXT inside server{},
+#            api => directives of the /api/ location (default auth off),
 #            location_live => extra directives for /live/, workers => N)
 sub write_conf {
     my ($self, %o) = @_;
@@ -110,6 +111,8 @@ sub write_conf {
     my $srt = $o{srt} // '';
     my $server = $o{server} // '';
     my $listen = $o{listen} ? " $o{listen}" : '';
+    # the API's own directives; tests of the API itself set jwt here
+    my $api = $o{api} // 'route_api_auth off;';
     my $conf = <<"EOF";
 worker_processes $workers;
 ${user}error_log logs/error.log info;
@@ -131,7 +134,7 @@ http {
     server {
         listen 127.0.0.1:$hp reuseport$listen;
         location /live/ { srt_ts; $live }
-        location /api/ { route_api; }
+        location /api/ { route_api; $api }
 $server
     }
 }
@@ -371,14 +374,19 @@ sub _tcp_connect {
 }
 
 # An HTTP client object usable with collect().
-#   http_client(PATH, method => 'GET', rcvbuf => N, no_read => 1)
+#   http_client(PATH, method => 'GET', rcvbuf => N, no_read => 1,
+#               headers => {NAME => VALUE}, body => TEXT)
 sub http_client {
     my ($self, $path, %o) = @_;
     my $sock = _tcp_connect($self->http_port, %o)
         or croak "connect to 127.0.0.1:" . $self->http_port . ": $!";
     my $m = $o{method} || 'GET';
-    my $req = "$m $path HTTP/1.1\r\nHost: localhost\r\n"
-            . "Connection: close\r\n\r\n";
+    my $extra = join '', map { "$_: $o{headers}{$_}\r\n" }
+                         sort keys %{ $o{headers} || {} };
+    my $body = $o{body} // '';
+    $extra .= "Content-Length: " . length($body) . "\r\n" if length $body;
+    my $req = "$m $path HTTP/1.1\r\nHost: localhost\r\n$extra"
+            . "Connection: close\r\n\r\n$body";
     syswrite($sock, $req) == length $req or croak "write: $!";
     return bless {
         kind => 'http', sock => $sock, head => '', body => '',
@@ -485,9 +493,11 @@ sub http_get {
     return $c;
 }
 
+# api(PATH, timeout => S, method => M, headers => {..}, body => TEXT)
 sub api {
     my ($self, $path, %o) = @_;
-    my $c = $self->http_client($path);
+    my $c = $self->http_client($path, method => $o{method},
+                               headers => $o{headers}, body => $o{body});
     $self->collect(sinks => [$c], duration => $o{timeout} // 3, until_eof => 1);
     $c->close;
     my $j = eval { decode_json($c->{body}) };

@@ -1,12 +1,10 @@
 /*
  * Route API.  For now: read-only JSON views of the routes declared in
  * nginx.conf with their live state from shared memory, so any worker gives
- * the same answer.  The SQLite-backed desired state, mutations, JWT and the
- * audit log come with the route API issue.
- *
- *   GET PREFIX/health          {"status":"ok",...}
- *   GET PREFIX/routes          [route, ...]
- *   GET PREFIX/routes/NAME     route
+ * the same answer, behind JWT authentication (ngx_http_route_api_auth.c).
+ * The SQLite-backed desired state, mutations and the audit log come next.
+ * The resources are listed in ngx_http_route_api_paths[] and described in
+ * docs/openapi.json (compiled in, served at PREFIX/openapi.json).
  */
 
 #include <ngx_config.h>
@@ -17,9 +15,33 @@
 
 #include "ngx_srt_module.h"
 #include "ngx_http_route_api.h"
+#include "ngx_http_route_api_openapi.h"
+
+
+typedef ngx_int_t (*ngx_http_route_api_pt)(ngx_http_request_t *r,
+    ngx_str_t *id);
+
+typedef struct {
+    ngx_uint_t                methods;
+    const char               *pattern;
+    ngx_uint_t                open;          /* no token needed */
+    ngx_http_route_api_pt     handler;
+} ngx_http_route_api_path_t;
 
 
 static ngx_int_t ngx_http_route_api_handler(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_route_api_match(ngx_str_t *path,
+    const char *pattern, ngx_str_t *id);
+static ngx_int_t ngx_http_route_api_get_health(ngx_http_request_t *r,
+    ngx_str_t *id);
+static ngx_int_t ngx_http_route_api_get_openapi(ngx_http_request_t *r,
+    ngx_str_t *id);
+static ngx_int_t ngx_http_route_api_get_routes(ngx_http_request_t *r,
+    ngx_str_t *id);
+static ngx_int_t ngx_http_route_api_get_route(ngx_http_request_t *r,
+    ngx_str_t *id);
+static ngx_int_t ngx_http_route_api_get_srt(ngx_http_request_t *r,
+    ngx_str_t *id);
 static ngx_int_t ngx_http_route_api_send(ngx_http_request_t *r,
     ngx_uint_t status, json_t *json);
 static ngx_int_t ngx_http_route_api_error(ngx_http_request_t *r,
@@ -107,18 +129,36 @@ ngx_module_t  ngx_http_route_api_module = {
 };
 
 
+/*
+ * The API's resources, below the location prefix.  This table is the one
+ * place that says what the handler accepts: t/19_openapi.t compares it
+ * with docs/openapi.json.
+ */
+
+static ngx_http_route_api_path_t  ngx_http_route_api_paths[] = {
+    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/health", 1,
+      ngx_http_route_api_get_health },
+    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/openapi.json", 1,
+      ngx_http_route_api_get_openapi },
+    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/routes", 0,
+      ngx_http_route_api_get_routes },
+    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/routes/{id}", 0,
+      ngx_http_route_api_get_route },
+    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/srt", 0,
+      ngx_http_route_api_get_srt },
+    { 0, NULL, 0, NULL }
+};
+
+
 static ngx_int_t
 ngx_http_route_api_handler(ngx_http_request_t *r)
 {
-    u_char                         *p, *last;
-    json_t                         *json;
-    ngx_str_t                       path, name;
+    ngx_str_t                       path, id;
     ngx_int_t                       rc;
-    ngx_uint_t                      i;
     const char                     *message;
     ngx_table_elt_t                *h;
-    ngx_srt_route_t                *rt, **rtp;
-    ngx_srt_main_conf_t            *mcf;
+    ngx_http_route_api_path_t      *rp;
+    ngx_http_core_loc_conf_t       *clcf;
     ngx_http_route_api_auth_t       auth;
     ngx_http_route_api_loc_conf_t  *alcf;
 
@@ -128,33 +168,34 @@ ngx_http_route_api_handler(ngx_http_request_t *r)
     }
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_route_api_module);
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
-    /* the path below the location prefix */
+    /* the path below the location prefix, with its leading slash */
 
-    last = r->uri.data + r->uri.len;
-    p = ngx_strlcasestrn(r->uri.data, last, (u_char *) "/routes", 7 - 1);
+    path = r->uri;
 
-    if (p == NULL) {
-        p = ngx_strlcasestrn(r->uri.data, last, (u_char *) "/health", 7 - 1);
+    if (clcf->name.len && path.len >= clcf->name.len) {
+        path.data += clcf->name.len;
+        path.len -= clcf->name.len;
+
+        if (clcf->name.data[clcf->name.len - 1] == '/') {
+            path.data--;
+            path.len++;
+        }
     }
 
-    if (p == NULL) {
-        p = ngx_strlcasestrn(r->uri.data, last, (u_char *) "/srt", 4 - 1);
+    for (rp = ngx_http_route_api_paths; rp->pattern; rp++) {
+        if (ngx_http_route_api_match(&path, rp->pattern, &id)) {
+            break;
+        }
     }
 
-    if (p == NULL) {
+    if (rp->pattern == NULL) {
         return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
                                         "unknown API resource");
     }
 
-    path.data = p + 1;
-    path.len = last - path.data;
-
-    mcf = ngx_srt_get_main_conf(ngx_cycle);
-
-    /* health checks (load balancers) need no token; everything else does */
-
-    if (!(path.len == 6 && ngx_strncmp(path.data, "health", 6) == 0)) {
+    if (!rp->open) {
         rc = ngx_http_route_api_authenticate(r, alcf, &auth, &message);
 
         if (rc != NGX_OK) {
@@ -179,61 +220,157 @@ ngx_http_route_api_handler(ngx_http_request_t *r)
         }
     }
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+    if (!(r->method & rp->methods)) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Allow");
+        ngx_str_set(&h->value, "GET, HEAD");
+
         return ngx_http_route_api_error(r, NGX_HTTP_NOT_ALLOWED,
-                                        "method not allowed: the API is "
-                                        "read-only for now");
+                                        "method not allowed on this "
+                                        "resource");
     }
 
-    if (path.len == 6 && ngx_strncmp(path.data, "health", 6) == 0) {
-        json = json_pack("{s:s, s:s, s:I, s:I}",
+    return rp->handler(r, &id);
+}
+
+
+/* "/routes/{id}": literal segments, {id} matches one non-empty segment */
+
+static ngx_uint_t
+ngx_http_route_api_match(ngx_str_t *path, const char *pattern, ngx_str_t *id)
+{
+    u_char      *p, *last;
+    const char  *q;
+
+    p = path->data;
+    last = p + path->len;
+    q = pattern;
+
+    id->len = 0;
+    id->data = NULL;
+
+    while (*q) {
+        if (ngx_strncmp(q, "{id}", 4) == 0) {
+            id->data = p;
+
+            while (p < last && *p != '/') {
+                p++;
+            }
+
+            id->len = p - id->data;
+
+            if (id->len == 0) {
+                return 0;
+            }
+
+            q += 4;
+            continue;
+        }
+
+        if (p == last || *p != (u_char) *q) {
+            return 0;
+        }
+
+        p++;
+        q++;
+    }
+
+    return p == last;
+}
+
+
+static ngx_int_t
+ngx_http_route_api_get_health(ngx_http_request_t *r, ngx_str_t *id)
+{
+    ngx_srt_main_conf_t  *mcf;
+
+    mcf = ngx_srt_get_main_conf(ngx_cycle);
+
+    return ngx_http_route_api_send(r, NGX_HTTP_OK,
+               json_pack("{s:s, s:s, s:I, s:I}",
                          "status", "ok",
                          "version", NGX_SRT_VERSION,
                          "workers", (json_int_t) (mcf ? mcf->workers : 0),
-                         "pid", (json_int_t) ngx_pid);
-        return ngx_http_route_api_send(r, NGX_HTTP_OK, json);
+                         "pid", (json_int_t) ngx_pid));
+}
+
+
+static ngx_int_t
+ngx_http_route_api_get_openapi(ngx_http_request_t *r, ngx_str_t *id)
+{
+    json_t        *json;
+    json_error_t   err;
+
+    /* docs/openapi.json, compiled in (ngx_http_route_api_openapi.h) */
+    json = json_loads(ngx_http_route_api_openapi, 0, &err);
+
+    if (json == NULL) {
+        return ngx_http_route_api_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                        "the OpenAPI document is broken");
     }
 
-    if (path.len == 3 && ngx_strncmp(path.data, "srt", 3) == 0) {
-        if (mcf == NULL || mcf->conns == NULL) {
-            return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
-                                            "no srt{} configuration");
+    return ngx_http_route_api_send(r, NGX_HTTP_OK, json);
+}
+
+
+static ngx_int_t
+ngx_http_route_api_get_routes(ngx_http_request_t *r, ngx_str_t *id)
+{
+    json_t               *json;
+    ngx_uint_t            i;
+    ngx_srt_route_t     **rtp;
+    ngx_srt_main_conf_t  *mcf;
+
+    mcf = ngx_srt_get_main_conf(ngx_cycle);
+    json = json_array();
+
+    if (mcf) {
+        rtp = mcf->routes.elts;
+        for (i = 0; i < mcf->routes.nelts; i++) {
+            json_array_append_new(json, ngx_http_route_api_route(rtp[i]));
         }
-
-        return ngx_http_route_api_send(r, NGX_HTTP_OK,
-                                       ngx_http_route_api_srt_all(mcf));
     }
 
-    if (path.len == 6 && ngx_strncmp(path.data, "routes", 6) == 0) {
-        json = json_array();
+    return ngx_http_route_api_send(r, NGX_HTTP_OK, json);
+}
 
-        if (mcf) {
-            rtp = mcf->routes.elts;
-            for (i = 0; i < mcf->routes.nelts; i++) {
-                json_array_append_new(json, ngx_http_route_api_route(rtp[i]));
-            }
-        }
 
-        return ngx_http_route_api_send(r, NGX_HTTP_OK, json);
+static ngx_int_t
+ngx_http_route_api_get_route(ngx_http_request_t *r, ngx_str_t *id)
+{
+    ngx_srt_route_t  *rt;
+
+    rt = ngx_srt_find_route((ngx_cycle_t *) ngx_cycle, id);
+
+    if (rt == NULL) {
+        return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
+                                        "no such route");
     }
 
-    if (path.len > 7 && ngx_strncmp(path.data, "routes/", 7) == 0) {
-        name.data = path.data + 7;
-        name.len = path.len - 7;
+    return ngx_http_route_api_send(r, NGX_HTTP_OK,
+                                   ngx_http_route_api_route(rt));
+}
 
-        rt = ngx_srt_find_route((ngx_cycle_t *) ngx_cycle, &name);
 
-        if (rt == NULL) {
-            return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
-                                            "no such route");
-        }
+static ngx_int_t
+ngx_http_route_api_get_srt(ngx_http_request_t *r, ngx_str_t *id)
+{
+    ngx_srt_main_conf_t  *mcf;
 
-        return ngx_http_route_api_send(r, NGX_HTTP_OK,
-                                       ngx_http_route_api_route(rt));
+    mcf = ngx_srt_get_main_conf(ngx_cycle);
+
+    if (mcf == NULL || mcf->conns == NULL) {
+        return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
+                                        "no srt{} configuration");
     }
 
-    return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
-                                    "unknown API resource");
+    return ngx_http_route_api_send(r, NGX_HTTP_OK,
+                                   ngx_http_route_api_srt_all(mcf));
 }
 
 

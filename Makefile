@@ -60,7 +60,14 @@ $(NGX_BUILD)/objs/Makefile: $(NGX_SRC)/configure config
 
 modules: $(MODULES)/.built
 
-$(MODULES)/.built: $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
+# the OpenAPI document is compiled into the API module (and committed, so
+# that a static build with --add-module needs nothing else)
+ngx_route_api_module/ngx_http_route_api_openapi.h: docs/openapi.json \
+    tools/c_string.pl
+	perl tools/c_string.pl ngx_http_route_api_openapi < $< > $@
+
+$(MODULES)/.built: $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS) \
+    ngx_route_api_module/ngx_http_route_api_openapi.h
 	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
 	mkdir -p $(MODULES)
 	# a new inode: running nginx processes keep mapping the old file
@@ -75,6 +82,15 @@ run: deps modules
 $(BUILD)/unit/%: t/unit/%.c $(UNIT_LIB) $(wildcard ngx_srt_module/srt_*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_LIB) -lcmocka -lpthread
+
+# the SQLite store of the route API: its own sources, and libsqlite3
+STORE_LIB  := ngx_route_api_module/srt_store.c
+
+$(BUILD)/unit/test_store: t/unit/test_store.c $(STORE_LIB) \
+    ngx_route_api_module/srt_store.h
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -Ingx_route_api_module -o $@ $< $(STORE_LIB) \
+	    -lcmocka -lsqlite3
 
 # helpers the tests run (the lossy UDP relay)
 $(BUILD)/tools/%: t/tools/%.c

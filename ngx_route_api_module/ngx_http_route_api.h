@@ -36,6 +36,20 @@ typedef struct {
 } ngx_http_route_api_auth_t;
 
 
+typedef struct {
+    ngx_pid_t                 pid;
+    double                    cpu_seconds;
+    int64_t                   rss_bytes;
+} ngx_http_route_api_proc_t;
+
+
+/* ngx_http_route_api_sys.c */
+ngx_uint_t ngx_http_route_api_workers(ngx_http_route_api_proc_t *procs,
+    ngx_uint_t max);
+ngx_int_t ngx_http_route_api_loadavg(double load[3]);
+ngx_int_t ngx_http_route_api_meminfo(int64_t *total, int64_t *available);
+
+/* ngx_http_route_api_auth.c */
 ngx_int_t ngx_http_route_api_authenticate(ngx_http_request_t *r,
     ngx_http_route_api_loc_conf_t *alcf, ngx_http_route_api_auth_t *auth,
     const char **message);

@@ -12,6 +12,7 @@
 #include <ngx_http.h>
 
 #include <jansson.h>
+#include <sys/statvfs.h>
 
 #include "ngx_srt_module.h"
 #include "ngx_http_route_api.h"
@@ -41,6 +42,8 @@ static ngx_int_t ngx_http_route_api_get_routes(ngx_http_request_t *r,
 static ngx_int_t ngx_http_route_api_get_route(ngx_http_request_t *r,
     ngx_str_t *id);
 static ngx_int_t ngx_http_route_api_get_srt(ngx_http_request_t *r,
+    ngx_str_t *id);
+static ngx_int_t ngx_http_route_api_get_system(ngx_http_request_t *r,
     ngx_str_t *id);
 static ngx_int_t ngx_http_route_api_send(ngx_http_request_t *r,
     ngx_uint_t status, json_t *json);
@@ -146,6 +149,8 @@ static ngx_http_route_api_path_t  ngx_http_route_api_paths[] = {
       ngx_http_route_api_get_route },
     { NGX_HTTP_GET|NGX_HTTP_HEAD, "/srt", 0,
       ngx_http_route_api_get_srt },
+    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/system", 0,
+      ngx_http_route_api_get_system },
     { 0, NULL, 0, NULL }
 };
 
@@ -504,6 +509,89 @@ ngx_http_route_api_route(ngx_srt_route_t *rt)
                           srt_ring_published(&rt->input->ring.shm->ring));
 
     return route;
+}
+
+
+/* the gateway, its workers and the host */
+
+static ngx_int_t
+ngx_http_route_api_get_system(ngx_http_request_t *r, ngx_str_t *id)
+{
+    u_char                     *path;
+    double                      load[3];
+    json_t                     *json, *procs;
+    int64_t                     total, avail;
+    uint64_t                    now, started;
+    ngx_uint_t                  k, n;
+    struct statvfs              fs;
+    ngx_srt_main_conf_t        *mcf;
+    ngx_http_route_api_proc_t   p[NGX_MAX_PROCESSES];
+
+    mcf = ngx_srt_get_main_conf(ngx_cycle);
+    now = ngx_srt_unix_msec();
+    started = (mcf && mcf->global) ? mcf->global->started : now;
+
+    procs = json_array();
+    n = ngx_http_route_api_workers(p, NGX_MAX_PROCESSES);
+
+    for (k = 0; k < n; k++) {
+        json_array_append_new(procs,
+            json_pack("{s:I, s:f, s:I}",
+                      "pid", (json_int_t) p[k].pid,
+                      "cpu_seconds", p[k].cpu_seconds,
+                      "rss_bytes", (json_int_t) p[k].rss_bytes));
+    }
+
+    json = json_pack("{s:s, s:s, s:I, s:I, s:I,"
+                     " s:{s:I, s:o}, s:{s:I}}",
+                     "version", NGX_SRT_VERSION,
+                     "nginx", NGINX_VERSION,
+                     "started", (json_int_t) started,
+                     "uptime_s", (json_int_t) ((now - started) / 1000),
+                     "reloads", (json_int_t)
+                         ((mcf && mcf->global) ? mcf->global->reloads : 0),
+                     "workers",
+                     "configured", (json_int_t) (mcf ? mcf->workers : 0),
+                     "processes", procs,
+                     "cpu",
+                     "count", (json_int_t) sysconf(_SC_NPROCESSORS_ONLN));
+
+    if (json == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_route_api_loadavg(load) == NGX_OK) {
+        json_object_set_new(json_object_get(json, "cpu"), "load",
+                            json_pack("[f, f, f]", load[0], load[1],
+                                      load[2]));
+    }
+
+    if (ngx_http_route_api_meminfo(&total, &avail) == NGX_OK) {
+        json_object_set_new(json, "memory",
+                            json_pack("{s:I, s:I}",
+                                      "total", (json_int_t) total,
+                                      "available", (json_int_t) avail));
+    }
+
+    /* the disk of the prefix: logs, and the API's database later */
+
+    path = ngx_pnalloc(r->pool, ngx_cycle->prefix.len + 1);
+    if (path == NULL) {
+        json_decref(json);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_cpystrn(path, ngx_cycle->prefix.data, ngx_cycle->prefix.len + 1);
+
+    if (statvfs((char *) path, &fs) == 0) {
+        json_object_set_new(json, "disk",
+            json_pack("{s:s, s:I, s:I}",
+                      "path", (char *) path,
+                      "total", (json_int_t) fs.f_blocks * fs.f_frsize,
+                      "available", (json_int_t) fs.f_bavail * fs.f_frsize));
+    }
+
+    return ngx_http_route_api_send(r, NGX_HTTP_OK, json);
 }
 
 

@@ -11,6 +11,7 @@
 #include <ngx_http.h>
 
 #include "ngx_srt_module.h"
+#include "ngx_http_route_api.h"
 
 
 #define NGX_METRICS_CHUNK   (64 * 1024)
@@ -563,173 +564,59 @@ ngx_metrics_srt(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
 }
 
 
-/* the worker processes: CPU seconds and resident memory, from /proc */
+/* the worker processes and the host */
 
 static void
 ngx_metrics_process(ngx_metrics_out_t *m)
 {
-    u_char      path[64], buf[1024], *p;
-    ssize_t     n;
-    ngx_fd_t    fd;
-    ngx_int_t   i, field;
-    double      cpu[NGX_MAX_PROCESSES];
-    long        rss[NGX_MAX_PROCESSES], pagesize;
-    ngx_pid_t   pid[NGX_MAX_PROCESSES];
-    ngx_uint_t  k, nw;
-    unsigned long long  ut, st;
-    long long           r;
+    ngx_uint_t                 k, n;
+    ngx_http_route_api_proc_t  procs[NGX_MAX_PROCESSES];
 
-    pagesize = sysconf(_SC_PAGESIZE);
-    nw = 0;
-
-    /*
-     * ngx_processes[] of a worker learns its siblings from channel
-     * messages, but ngx_last_process is the master's count at fork time:
-     * look at every slot.
-     */
-
-    for (i = -1; i < NGX_MAX_PROCESSES; i++) {
-        pid[nw] = (i < 0) ? ngx_pid : ngx_processes[i].pid;
-
-        if (pid[nw] <= 0 || (i >= 0 && pid[nw] == ngx_pid)) {
-            continue;
-        }
-
-        ngx_sprintf(path, "/proc/%P/stat%Z", pid[nw]);
-
-        fd = open((char *) path, O_RDONLY);
-        if (fd == -1) {
-            continue;
-        }
-
-        n = read(fd, buf, sizeof(buf) - 1);
-        (void) close(fd);
-
-        if (n <= 0) {
-            continue;
-        }
-
-        buf[n] = '\0';
-
-        /* fields after the command name, which may contain spaces */
-        p = (u_char *) strrchr((char *) buf, ')');
-        if (p == NULL) {
-            continue;
-        }
-
-        ut = st = 0;
-        r = 0;
-
-        for (field = 2; *p && field <= 24; field++) {
-            p = (u_char *) strchr((char *) p + 1, ' ');
-            if (p == NULL) {
-                break;
-            }
-
-            if (field == 13) {
-                ut = strtoull((char *) p + 1, NULL, 10);
-            } else if (field == 14) {
-                st = strtoull((char *) p + 1, NULL, 10);
-            } else if (field == 23) {
-                r = strtoll((char *) p + 1, NULL, 10);
-            }
-        }
-
-        cpu[nw] = (double) (ut + st) / sysconf(_SC_CLK_TCK);
-        rss[nw] = (long) r * pagesize;
-        nw++;
-
-        if (nw == NGX_MAX_PROCESSES) {
-            break;
-        }
-    }
+    n = ngx_http_route_api_workers(procs, NGX_MAX_PROCESSES);
 
     ngx_metrics_head(m, "srtgw_process_cpu_seconds_total", "counter",
                      "CPU time of each nginx worker process.");
 
-    for (k = 0; k < nw; k++) {
+    for (k = 0; k < n; k++) {
         ngx_metrics_printf(m, "srtgw_process_cpu_seconds_total{pid=\"%P\"}"
-                           " %.2f\n", pid[k], cpu[k]);
+                           " %.2f\n", procs[k].pid, procs[k].cpu_seconds);
     }
 
     ngx_metrics_head(m, "srtgw_process_resident_memory_bytes", "gauge",
                      "Resident memory of each nginx worker process.");
 
-    for (k = 0; k < nw; k++) {
+    for (k = 0; k < n; k++) {
         ngx_metrics_printf(m, "srtgw_process_resident_memory_bytes"
-                           "{pid=\"%P\"} %l\n", pid[k], rss[k]);
+                           "{pid=\"%P\"} %L\n", procs[k].pid,
+                           procs[k].rss_bytes);
     }
 }
 
 
-/* load average and memory of the host */
-
 static void
 ngx_metrics_system(ngx_metrics_out_t *m)
 {
-    u_char      buf[4096], *p;
-    double      load[3];
-    ssize_t     n;
-    ngx_fd_t    fd;
-    long long   total, avail;
+    double   load[3];
+    int64_t  total, avail;
 
-    fd = open("/proc/loadavg", O_RDONLY);
-
-    if (fd != -1) {
-        n = read(fd, buf, sizeof(buf) - 1);
-        (void) close(fd);
-
-        if (n > 0) {
-            buf[n] = '\0';
-
-            if (sscanf((char *) buf, "%lf %lf %lf", &load[0], &load[1],
-                       &load[2]) == 3)
-            {
-                ngx_metrics_head(m, "srtgw_system_load", "gauge",
-                                 "Load average of the host.");
-                ngx_metrics_printf(m, "srtgw_system_load{period=\"1m\"} "
-                                   "%.2f\n", load[0]);
-                ngx_metrics_printf(m, "srtgw_system_load{period=\"5m\"} "
-                                   "%.2f\n", load[1]);
-                ngx_metrics_printf(m, "srtgw_system_load{period=\"15m\"} "
-                                   "%.2f\n", load[2]);
-            }
-        }
+    if (ngx_http_route_api_loadavg(load) == NGX_OK) {
+        ngx_metrics_head(m, "srtgw_system_load", "gauge",
+                         "Load average of the host.");
+        ngx_metrics_printf(m, "srtgw_system_load{period=\"1m\"} %.2f\n",
+                           load[0]);
+        ngx_metrics_printf(m, "srtgw_system_load{period=\"5m\"} %.2f\n",
+                           load[1]);
+        ngx_metrics_printf(m, "srtgw_system_load{period=\"15m\"} %.2f\n",
+                           load[2]);
     }
 
-    fd = open("/proc/meminfo", O_RDONLY);
-
-    if (fd == -1) {
-        return;
-    }
-
-    n = read(fd, buf, sizeof(buf) - 1);
-    (void) close(fd);
-
-    if (n <= 0) {
-        return;
-    }
-
-    buf[n] = '\0';
-    total = avail = -1;
-
-    p = (u_char *) ngx_strstr(buf, "MemTotal:");
-    if (p) {
-        total = strtoll((char *) p + 9, NULL, 10);
-    }
-
-    p = (u_char *) ngx_strstr(buf, "MemAvailable:");
-    if (p) {
-        avail = strtoll((char *) p + 13, NULL, 10);
-    }
-
-    if (total >= 0 && avail >= 0) {
+    if (ngx_http_route_api_meminfo(&total, &avail) == NGX_OK) {
         ngx_metrics_head(m, "srtgw_system_memory_bytes", "gauge",
                          "Memory of the host.");
         ngx_metrics_printf(m, "srtgw_system_memory_bytes{state=\"total\"} "
-                           "%L\n", total * 1024);
-        ngx_metrics_printf(m, "srtgw_system_memory_bytes{state=\"available\"}"
-                           " %L\n", avail * 1024);
+                           "%L\n", total);
+        ngx_metrics_printf(m, "srtgw_system_memory_bytes"
+                           "{state=\"available\"} %L\n", avail);
     }
 }
 

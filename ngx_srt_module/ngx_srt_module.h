@@ -169,6 +169,13 @@ typedef struct {
 } ngx_srt_shm_conn_t;
 
 
+/* process-wide facts of the gateway */
+typedef struct {
+    ngx_atomic_t              started;       /* unix ms the zone was made */
+    ngx_atomic_t              reloads;       /* configurations since */
+} ngx_srt_shm_global_t;
+
+
 typedef struct {
     ngx_atomic_t              rejected[NGX_SRT_REJ_LAST];
     ngx_atomic_t              accepted;
@@ -353,6 +360,7 @@ typedef struct {
     ngx_flag_t                enabled;
     ngx_array_t               srt_ports;     /* ngx_srt_srt_port_t */
     ngx_srt_shm_conns_t      *conns;
+    ngx_srt_shm_global_t     *global;
 } ngx_srt_main_conf_t;
 
 

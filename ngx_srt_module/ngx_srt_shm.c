@@ -95,6 +95,20 @@ ngx_srt_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         return NGX_ERROR;
     }
 
+    mcf->global = ngx_srt_shm_get(pool, dir, log,
+                                  sizeof(ngx_srt_shm_global_t), &created,
+                                  "global");
+    if (mcf->global == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (created) {
+        /* the zone outlives reloads: this is the gateway's start */
+        mcf->global->started = ngx_srt_unix_msec();
+    }
+
+    mcf->global->reloads += !created;
+
     rtp = mcf->routes.elts;
 
     for (i = 0; i < mcf->routes.nelts; i++) {

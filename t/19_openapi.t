@@ -67,6 +67,14 @@ for my $op (sort keys %documented) {
     is($r->{status}, 200, "GET $url answers");
 }
 
+my $sys = $gw->api('/api/system')->{json};
+is($sys->{workers}{configured}, 2, 'system: two workers configured');
+is(scalar @{ $sys->{workers}{processes} }, 2, 'system: both worker processes');
+ok($sys->{memory}{total} > 0 && $sys->{disk}{total} > 0
+   && $sys->{cpu}{count} >= 1 && @{ $sys->{cpu}{load} } == 3,
+   'system: memory, disk, CPUs and load');
+ok(defined $sys->{uptime_s} && $sys->{version}, 'system: version and uptime');
+
 is($gw->api('/api/nothing-here')->{status}, 404, 'an undocumented path: 404');
 is($gw->api('/api/routes/demo/extra')->{status}, 404,
    'a longer path: 404');

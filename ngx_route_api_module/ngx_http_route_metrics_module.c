@@ -150,242 +150,274 @@ ngx_http_route_metrics_handler(ngx_http_request_t *r)
 
 
 /*
- * One family at a time: the exposition format wants every sample of a
- * metric right after its HELP and TYPE lines.
+ * Families read straight from a shared-memory block: the field's offset and
+ * how to print it.  The exposition format wants every sample of a family
+ * right after its HELP and TYPE lines, so the loops go family by family.
  */
 
-#define ngx_metrics_each_input(body)                                          \
-    for (i = 0; i < mcf->routes.nelts; i++) {                                 \
-        rt = rtp[i];                                                          \
-        in = rt->input;                                                       \
-        ist = in->stats;                                                      \
-        lbl = ngx_metrics_escape(name, rt->name.data, rt->name.len);          \
-        *lbl = '\0';                                                          \
-        body                                                                  \
-    }
+typedef struct {
+    const char               *name;
+    const char               *type;
+    const char               *help;
+    size_t                    offset;        /* of a 64-bit field */
+    double                    scale;         /* 0: the integer as it is */
+} ngx_metrics_field_t;
 
-#define ngx_metrics_each_output(body)                                         \
-    for (i = 0; i < mcf->routes.nelts; i++) {                                 \
-        rt = rtp[i];                                                          \
-        out = rt->outputs.elts;                                               \
-        lbl = ngx_metrics_escape(name, rt->name.data, rt->name.len);          \
-        *lbl = '\0';                                                          \
-        for (j = 0; j < rt->outputs.nelts; j++) {                             \
-            ost = out[j].stats;                                               \
-            body                                                              \
-        }                                                                     \
-    }
 
-#define NGX_METRICS_IN  "{route=\"%s\",input=\"in0\",kind=\"%s\"}"
-#define NGX_METRICS_OUT "{route=\"%s\",output=\"out%ui\",kind=\"%s\"}"
-#define NGX_METRICS_RT  "{route=\"%s\"}"
+#define ngx_metrics_in(f)   offsetof(ngx_srt_shm_input_t, f)
+#define ngx_metrics_out(f)  offsetof(ngx_srt_shm_output_t, f)
+#define ngx_metrics_http(f) offsetof(ngx_srt_shm_http_t, f)
+#define ngx_metrics_conn(f) offsetof(ngx_srt_shm_conn_t, f)
+
+
+static ngx_metrics_field_t  ngx_metrics_inputs[] = {
+    { "srtgw_input_bytes_total", "counter",
+      "Bytes received by the input.", ngx_metrics_in(bytes), 0 },
+    { "srtgw_input_packets_total", "counter",
+      "TS packets received by the input.", ngx_metrics_in(packets), 0 },
+    { "srtgw_input_bitrate_bits_per_second", "gauge",
+      "Input bitrate over the last second.", ngx_metrics_in(bitrate), 0 },
+    { "srtgw_input_cc_errors_total", "counter",
+      "Continuity counter errors in the input.", ngx_metrics_in(cc_errors),
+      0 },
+    { "srtgw_input_sync_losses_total", "counter",
+      "TS sync losses (resynchronisations on 0x47).",
+      ngx_metrics_in(sync_losses), 0 },
+    { "srtgw_input_errors_total", "counter",
+      "Socket errors of the input.", ngx_metrics_in(errors), 0 },
+    { "srtgw_input_srt_rejected_total", "counter",
+      "SRT publishers refused by the input.", ngx_metrics_in(rejected), 0 },
+    { NULL, NULL, NULL, 0, 0 }
+};
+
+
+static ngx_metrics_field_t  ngx_metrics_outputs[] = {
+    { "srtgw_output_bytes_total", "counter",
+      "Bytes sent by the output (all its connections).",
+      ngx_metrics_out(bytes), 0 },
+    { "srtgw_output_packets_total", "counter",
+      "TS packets sent by the output.", ngx_metrics_out(packets), 0 },
+    { "srtgw_output_bitrate_bits_per_second", "gauge",
+      "Output bitrate over the last second.", ngx_metrics_out(bitrate), 0 },
+    { "srtgw_output_drops_total", "counter",
+      "Datagrams or messages dropped on a full buffer.",
+      ngx_metrics_out(drops), 0 },
+    { "srtgw_output_overruns_total", "counter",
+      "Times the output fell a ring behind and skipped.",
+      ngx_metrics_out(overruns), 0 },
+    { "srtgw_output_errors_total", "counter",
+      "Send errors of the output.", ngx_metrics_out(errors), 0 },
+    { NULL, NULL, NULL, 0, 0 }
+};
+
+
+static ngx_metrics_field_t  ngx_metrics_http[] = {
+    { "srtgw_route_http_bytes_total", "counter",
+      "Bytes sent to HTTP-TS clients of the route.", ngx_metrics_http(bytes),
+      0 },
+    { "srtgw_route_http_overruns_total", "counter",
+      "HTTP-TS clients that fell a ring behind and skipped.",
+      ngx_metrics_http(overruns), 0 },
+    { "srtgw_route_http_closed_slow_total", "counter",
+      "HTTP-TS clients closed for being too slow.",
+      ngx_metrics_http(closed_slow), 0 },
+    { NULL, NULL, NULL, 0, 0 }
+};
+
+
+static ngx_metrics_field_t  ngx_metrics_conns[] = {
+    { "srtgw_srt_rtt_seconds", "gauge",
+      "Smoothed round-trip time.", ngx_metrics_conn(rtt_us), 1e-6 },
+    { "srtgw_srt_bandwidth_bits_per_second", "gauge",
+      "Estimated link capacity.", ngx_metrics_conn(bandwidth_kbps), 1e3 },
+    { "srtgw_srt_send_rate_bits_per_second", "gauge",
+      "Sending rate.", ngx_metrics_conn(send_kbps), 1e3 },
+    { "srtgw_srt_receive_rate_bits_per_second", "gauge",
+      "Receiving rate.", ngx_metrics_conn(recv_kbps), 1e3 },
+    { "srtgw_srt_packets_lost_total", "counter",
+      "Packets reported lost (both directions).",
+      ngx_metrics_conn(pkts_lost), 0 },
+    { "srtgw_srt_packets_retransmitted_total", "counter",
+      "Packets retransmitted.", ngx_metrics_conn(pkts_retransmitted), 0 },
+    { "srtgw_srt_packets_dropped_total", "counter",
+      "Packets dropped as too late.", ngx_metrics_conn(pkts_dropped), 0 },
+    { "srtgw_srt_packets_undecrypted_total", "counter",
+      "Packets that could not be decrypted.",
+      ngx_metrics_conn(pkts_undecrypted), 0 },
+    { "srtgw_srt_bytes_sent_total", "counter",
+      "Bytes sent on the connection.", ngx_metrics_conn(bytes_sent), 0 },
+    { "srtgw_srt_bytes_received_total", "counter",
+      "Bytes received on the connection.", ngx_metrics_conn(bytes_received),
+      0 },
+    { "srtgw_srt_flight_packets", "gauge",
+      "Packets in flight (sent, not acknowledged).",
+      ngx_metrics_conn(flight_pkts), 0 },
+    { "srtgw_srt_send_buffer_seconds", "gauge",
+      "Data in the send buffer, as play time.",
+      ngx_metrics_conn(send_buf_ms), 1e-3 },
+    { "srtgw_srt_receive_buffer_seconds", "gauge",
+      "Data in the receive buffer, as play time.",
+      ngx_metrics_conn(recv_buf_ms), 1e-3 },
+    { "srtgw_srt_send_drops_total", "counter",
+      "Messages dropped by us on a full send buffer.",
+      ngx_metrics_conn(send_drops), 0 },
+    { NULL, NULL, NULL, 0, 0 }
+};
+
+
+/* one sample: NAME{LABELS} VALUE, the value read at the field's offset */
+
+static void
+ngx_metrics_sample(ngx_metrics_out_t *m, ngx_metrics_field_t *f,
+    u_char *labels, void *block)
+{
+    int64_t  v;
+
+    v = *(int64_t *) ((u_char *) block + f->offset);
+
+    if (f->scale == 0) {
+        ngx_metrics_printf(m, "%s%s %L\n", f->name, labels, v);
+
+    } else if (f->scale >= 1) {
+        ngx_metrics_printf(m, "%s%s %L\n", f->name, labels,
+                           (int64_t) (v * f->scale));
+
+    } else {
+        ngx_metrics_printf(m, "%s%s %.6f\n", f->name, labels,
+                           (double) v * f->scale);
+    }
+}
 
 
 static void
 ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
 {
-    u_char                 name[NGX_SRT_NAME_LEN * 2 + 1], *lbl;
+    u_char                 name[NGX_SRT_NAME_LEN * 2 + 1], *last;
+    u_char                 olbl[320], *lbl;
     uint64_t               now;
-    ngx_uint_t             i, j;
+    ngx_uint_t             i, j, n;
     ngx_srt_route_t       *rt, **rtp;
-    ngx_srt_input_t       *in;
     ngx_srt_output_t      *out;
-    ngx_srt_shm_input_t   *ist;
-    ngx_srt_shm_output_t  *ost;
+    ngx_metrics_field_t   *f;
 
     rtp = mcf->routes.elts;
+    n = mcf->routes.nelts;
     now = ngx_srt_unix_msec();
+
+    /* the labels of every input and route, made once */
+
+    lbl = ngx_pnalloc(m->r->pool, n * 3 * 256);
+    if (lbl == NULL) {
+        m->error = 1;
+        return;
+    }
+
+    for (i = 0; i < n; i++) {
+        rt = rtp[i];
+        last = ngx_metrics_escape(name, rt->name.data, rt->name.len);
+        *last = '\0';
+
+        ngx_sprintf(lbl + i * 768,
+                    "{route=\"%s\",input=\"in0\",kind=\"%s\"}%Z",
+                    name, ngx_metrics_kind(&rt->input->parsed));
+        ngx_sprintf(lbl + i * 768 + 256, "{route=\"%s\"}%Z", name);
+        ngx_sprintf(lbl + i * 768 + 512, "%s%Z", name);
+    }
 
     ngx_metrics_head(m, "srtgw_input_up", "gauge",
                      "1 when the input received data in the last second.");
-    ngx_metrics_each_input(
-        ngx_metrics_printf(m, "srtgw_input_up" NGX_METRICS_IN " %d\n",
-                           name, ngx_metrics_kind(&in->parsed),
-                           ist->last_data && now - ist->last_data < 1000);
-    )
 
-    ngx_metrics_head(m, "srtgw_input_bytes_total", "counter",
-                     "Bytes received by the input.");
-    ngx_metrics_each_input(
-        ngx_metrics_printf(m, "srtgw_input_bytes_total" NGX_METRICS_IN
-                           " %uA\n", name, ngx_metrics_kind(&in->parsed),
-                           ist->bytes);
-    )
+    for (i = 0; i < n; i++) {
+        ngx_metrics_printf(m, "srtgw_input_up%s %d\n", lbl + i * 768,
+                           rtp[i]->input->stats->last_data
+                           && now - rtp[i]->input->stats->last_data < 1000);
+    }
 
-    ngx_metrics_head(m, "srtgw_input_packets_total", "counter",
-                     "TS packets received by the input.");
-    ngx_metrics_each_input(
-        ngx_metrics_printf(m, "srtgw_input_packets_total" NGX_METRICS_IN
-                           " %uA\n", name, ngx_metrics_kind(&in->parsed),
-                           ist->packets);
-    )
+    for (f = ngx_metrics_inputs; f->name; f++) {
+        ngx_metrics_head(m, f->name, f->type, f->help);
 
-    ngx_metrics_head(m, "srtgw_input_bitrate_bits_per_second", "gauge",
-                     "Input bitrate over the last second.");
-    ngx_metrics_each_input(
-        ngx_metrics_printf(m, "srtgw_input_bitrate_bits_per_second"
-                           NGX_METRICS_IN " %uA\n", name,
-                           ngx_metrics_kind(&in->parsed), ist->bitrate);
-    )
+        for (i = 0; i < n; i++) {
+            if (f->offset == ngx_metrics_in(rejected) && !rtp[i]->input->srt)
+            {
+                continue;
+            }
 
-    ngx_metrics_head(m, "srtgw_input_cc_errors_total", "counter",
-                     "Continuity counter errors in the input.");
-    ngx_metrics_each_input(
-        ngx_metrics_printf(m, "srtgw_input_cc_errors_total" NGX_METRICS_IN
-                           " %uA\n", name, ngx_metrics_kind(&in->parsed),
-                           ist->cc_errors);
-    )
-
-    ngx_metrics_head(m, "srtgw_input_sync_losses_total", "counter",
-                     "TS sync losses (resynchronisations on 0x47).");
-    ngx_metrics_each_input(
-        ngx_metrics_printf(m, "srtgw_input_sync_losses_total" NGX_METRICS_IN
-                           " %uA\n", name, ngx_metrics_kind(&in->parsed),
-                           ist->sync_losses);
-    )
-
-    ngx_metrics_head(m, "srtgw_input_errors_total", "counter",
-                     "Socket errors of the input.");
-    ngx_metrics_each_input(
-        ngx_metrics_printf(m, "srtgw_input_errors_total" NGX_METRICS_IN
-                           " %uA\n", name, ngx_metrics_kind(&in->parsed),
-                           ist->errors);
-    )
-
-    ngx_metrics_head(m, "srtgw_input_srt_rejected_total", "counter",
-                     "SRT publishers refused by the input.");
-    ngx_metrics_each_input(
-        if (in->srt) {
-            ngx_metrics_printf(m, "srtgw_input_srt_rejected_total"
-                               NGX_METRICS_IN " %uA\n", name, "srt",
-                               ist->rejected);
+            ngx_metrics_sample(m, f, lbl + i * 768, rtp[i]->input->stats);
         }
-    )
+    }
 
     ngx_metrics_head(m, "srtgw_output_up", "gauge",
                      "1 when the output sent data in the last second.");
-    ngx_metrics_each_output(
-        ngx_metrics_printf(m, "srtgw_output_up" NGX_METRICS_OUT " %d\n",
-                           name, j, ngx_metrics_kind(&out[j].parsed),
-                           ost->last_data && now - ost->last_data < 1000);
-    )
 
-    ngx_metrics_head(m, "srtgw_output_bytes_total", "counter",
-                     "Bytes sent by the output (all its connections).");
-    ngx_metrics_each_output(
-        ngx_metrics_printf(m, "srtgw_output_bytes_total" NGX_METRICS_OUT
-                           " %uA\n", name, j, ngx_metrics_kind(&out[j].parsed),
-                           ost->bytes);
-    )
+    for (i = 0; i < n; i++) {
+        out = rtp[i]->outputs.elts;
 
-    ngx_metrics_head(m, "srtgw_output_packets_total", "counter",
-                     "TS packets sent by the output.");
-    ngx_metrics_each_output(
-        ngx_metrics_printf(m, "srtgw_output_packets_total" NGX_METRICS_OUT
-                           " %uA\n", name, j, ngx_metrics_kind(&out[j].parsed),
-                           ost->packets);
-    )
+        for (j = 0; j < rtp[i]->outputs.nelts; j++) {
+            ngx_metrics_printf(m, "srtgw_output_up{route=\"%s\","
+                               "output=\"out%ui\",kind=\"%s\"} %d\n",
+                               lbl + i * 768 + 512, j,
+                               ngx_metrics_kind(&out[j].parsed),
+                               out[j].stats->last_data
+                               && now - out[j].stats->last_data < 1000);
+        }
+    }
 
-    ngx_metrics_head(m, "srtgw_output_bitrate_bits_per_second", "gauge",
-                     "Output bitrate over the last second.");
-    ngx_metrics_each_output(
-        ngx_metrics_printf(m, "srtgw_output_bitrate_bits_per_second"
-                           NGX_METRICS_OUT " %uA\n", name, j,
-                           ngx_metrics_kind(&out[j].parsed), ost->bitrate);
-    )
+    for (f = ngx_metrics_outputs; f->name; f++) {
+        ngx_metrics_head(m, f->name, f->type, f->help);
 
-    ngx_metrics_head(m, "srtgw_output_drops_total", "counter",
-                     "Datagrams or messages dropped on a full buffer.");
-    ngx_metrics_each_output(
-        ngx_metrics_printf(m, "srtgw_output_drops_total" NGX_METRICS_OUT
-                           " %uA\n", name, j, ngx_metrics_kind(&out[j].parsed),
-                           ost->drops);
-    )
+        for (i = 0; i < n; i++) {
+            out = rtp[i]->outputs.elts;
 
-    ngx_metrics_head(m, "srtgw_output_overruns_total", "counter",
-                     "Times the output fell a ring behind and skipped.");
-    ngx_metrics_each_output(
-        ngx_metrics_printf(m, "srtgw_output_overruns_total" NGX_METRICS_OUT
-                           " %uA\n", name, j, ngx_metrics_kind(&out[j].parsed),
-                           ost->overruns);
-    )
-
-    ngx_metrics_head(m, "srtgw_output_errors_total", "counter",
-                     "Send errors of the output.");
-    ngx_metrics_each_output(
-        ngx_metrics_printf(m, "srtgw_output_errors_total" NGX_METRICS_OUT
-                           " %uA\n", name, j, ngx_metrics_kind(&out[j].parsed),
-                           ost->errors);
-    )
+            for (j = 0; j < rtp[i]->outputs.nelts; j++) {
+                ngx_snprintf(olbl, sizeof(olbl) - 1,
+                             "{route=\"%s\",output=\"out%ui\","
+                             "kind=\"%s\"}%Z", lbl + i * 768 + 512, j,
+                             ngx_metrics_kind(&out[j].parsed));
+                olbl[sizeof(olbl) - 1] = '\0';
+                ngx_metrics_sample(m, f, olbl, out[j].stats);
+            }
+        }
+    }
 
     ngx_metrics_head(m, "srtgw_route_http_clients", "gauge",
                      "HTTP-TS clients of the route, all workers.");
-    ngx_metrics_each_input(
-        ngx_metrics_printf(m, "srtgw_route_http_clients" NGX_METRICS_RT
-                           " %ui\n", name, ngx_srt_http_clients(rt->http));
-    )
 
-    ngx_metrics_head(m, "srtgw_route_http_bytes_total", "counter",
-                     "Bytes sent to HTTP-TS clients of the route.");
-    ngx_metrics_each_input(
-        ngx_metrics_printf(m, "srtgw_route_http_bytes_total" NGX_METRICS_RT
-                           " %uA\n", name, rt->http->bytes);
-    )
+    for (i = 0; i < n; i++) {
+        ngx_metrics_printf(m, "srtgw_route_http_clients%s %ui\n",
+                           lbl + i * 768 + 256,
+                           ngx_srt_http_clients(rtp[i]->http));
+    }
 
-    ngx_metrics_head(m, "srtgw_route_http_overruns_total", "counter",
-                     "HTTP-TS clients that fell a ring behind and skipped.");
-    ngx_metrics_each_input(
-        ngx_metrics_printf(m, "srtgw_route_http_overruns_total"
-                           NGX_METRICS_RT " %uA\n", name,
-                           rt->http->overruns);
-    )
+    for (f = ngx_metrics_http; f->name; f++) {
+        ngx_metrics_head(m, f->name, f->type, f->help);
 
-    ngx_metrics_head(m, "srtgw_route_http_closed_slow_total", "counter",
-                     "HTTP-TS clients closed for being too slow.");
-    ngx_metrics_each_input(
-        ngx_metrics_printf(m, "srtgw_route_http_closed_slow_total"
-                           NGX_METRICS_RT " %uA\n", name,
-                           rt->http->closed_slow);
-    )
+        for (i = 0; i < n; i++) {
+            ngx_metrics_sample(m, f, lbl + i * 768 + 256, rtp[i]->http);
+        }
+    }
 
     ngx_metrics_head(m, "srtgw_route_selector_overruns_total", "counter",
                      "Times the route selector fell behind its input.");
-    ngx_metrics_each_input(
-        ngx_metrics_printf(m, "srtgw_route_selector_overruns_total"
-                           NGX_METRICS_RT " %uA\n", name,
-                           rt->selector->overruns);
-    )
+
+    for (i = 0; i < n; i++) {
+        ngx_metrics_printf(m, "srtgw_route_selector_overruns_total%s %uA\n",
+                           lbl + i * 768 + 256, rtp[i]->selector->overruns);
+    }
 }
 
 
-/* SRT connections (live, of live processes) and refusals */
-
-#define ngx_metrics_each_conn(body)                                           \
-    for (i = 0; i < NGX_SRT_CONN_SLOTS; i++) {                                \
-        s = &tab->slot[i];                                                    \
-        if (!live[i]) {                                                       \
-            continue;                                                         \
-        }                                                                     \
-        body                                                                  \
-    }
-
-#define NGX_METRICS_CONN                                                      \
-    "{route=\"%s\",kind=\"%s\",peer=\"%s\",id=\"%uA\",worker=\"%uA\"}"
-
-#define NGX_METRICS_CONN_ARGS                                                 \
-    route, kinds[s->kind < 5 ? s->kind : 0], peer, s->id, s->worker
-
+/* SRT connections (of live processes) and refusals */
 
 static void
 ngx_metrics_srt(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
 {
     u_char                route[NGX_SRT_NAME_LEN * 2 + 1];
-    u_char                peer[NGX_SRT_PEER_LEN * 2], *p;
-    u_char               *live;
-    ngx_uint_t            i;
+    u_char                peer[NGX_SRT_PEER_LEN * 2], *p, *lbl;
+    ngx_uint_t            i, n, k;
     ngx_atomic_uint_t     pid;
-    ngx_srt_shm_conn_t   *s;
+    ngx_srt_shm_conn_t   *s, **live;
     ngx_srt_shm_conns_t  *tab;
+    ngx_metrics_field_t  *f;
 
     static const char  *kinds[] = { "", "publisher", "pull", "player",
                                     "push" };
@@ -407,160 +439,64 @@ ngx_metrics_srt(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
                      "SRT connections established.");
     ngx_metrics_printf(m, "srtgw_srt_accepted_total %uA\n", tab->accepted);
 
-    /* which slots belong to live processes, decided once for all families */
+    /* the slots of live processes and their labels, decided once */
 
-    live = ngx_pnalloc(m->r->pool, NGX_SRT_CONN_SLOTS);
+    live = ngx_palloc(m->r->pool, NGX_SRT_CONN_SLOTS * sizeof(void *));
     if (live == NULL) {
         m->error = 1;
         return;
     }
 
+    n = 0;
+
     for (i = 0; i < NGX_SRT_CONN_SLOTS; i++) {
         pid = tab->slot[i].pid;
-        live[i] = pid != 0
-                  && !(kill((ngx_pid_t) pid, 0) == -1
-                       && ngx_errno == NGX_ESRCH);
+
+        if (pid != 0
+            && !(kill((ngx_pid_t) pid, 0) == -1 && ngx_errno == NGX_ESRCH))
+        {
+            live[n++] = &tab->slot[i];
+        }
     }
 
-#define ngx_metrics_conn_labels()                                             \
-        p = ngx_metrics_escape(route, s->route,                               \
-                               ngx_strnlen(s->route, NGX_SRT_NAME_LEN));      \
-        *p = '\0';                                                            \
-        p = ngx_metrics_escape(peer, s->peer,                                 \
-                               ngx_strnlen(s->peer, NGX_SRT_PEER_LEN));       \
+    lbl = ngx_pnalloc(m->r->pool, n * 320 + 1);
+    if (lbl == NULL) {
+        m->error = 1;
+        return;
+    }
+
+    for (k = 0; k < n; k++) {
+        s = live[k];
+
+        p = ngx_metrics_escape(route, s->route,
+                               ngx_strnlen(s->route, NGX_SRT_NAME_LEN));
         *p = '\0';
+        p = ngx_metrics_escape(peer, s->peer,
+                               ngx_strnlen(s->peer, NGX_SRT_PEER_LEN));
+        *p = '\0';
+
+        ngx_snprintf(lbl + k * 320, 320,
+                     "{route=\"%s\",kind=\"%s\",peer=\"%s\",id=\"%uA\","
+                     "worker=\"%uA\"}%Z", route,
+                     kinds[s->kind < 5 ? s->kind : 0], peer, s->id,
+                     s->worker);
+        lbl[k * 320 + 319] = '\0';
+    }
 
     ngx_metrics_head(m, "srtgw_srt_connections", "gauge",
                      "SRT connections by route and kind.");
-    ngx_metrics_each_conn(
-        ngx_metrics_conn_labels()
-        ngx_metrics_printf(m, "srtgw_srt_connections" NGX_METRICS_CONN " 1\n",
-                           NGX_METRICS_CONN_ARGS);
-    )
 
-    ngx_metrics_head(m, "srtgw_srt_rtt_seconds", "gauge",
-                     "Smoothed round-trip time.");
-    ngx_metrics_each_conn(
-        ngx_metrics_conn_labels()
-        ngx_metrics_printf(m, "srtgw_srt_rtt_seconds" NGX_METRICS_CONN
-                           " %.6f\n", NGX_METRICS_CONN_ARGS,
-                           (double) s->rtt_us / 1000000);
-    )
+    for (k = 0; k < n; k++) {
+        ngx_metrics_printf(m, "srtgw_srt_connections%s 1\n", lbl + k * 320);
+    }
 
-    ngx_metrics_head(m, "srtgw_srt_bandwidth_bits_per_second", "gauge",
-                     "Estimated link capacity.");
-    ngx_metrics_each_conn(
-        ngx_metrics_conn_labels()
-        ngx_metrics_printf(m, "srtgw_srt_bandwidth_bits_per_second"
-                           NGX_METRICS_CONN " %L\n", NGX_METRICS_CONN_ARGS,
-                           s->bandwidth_kbps * 1000);
-    )
+    for (f = ngx_metrics_conns; f->name; f++) {
+        ngx_metrics_head(m, f->name, f->type, f->help);
 
-    ngx_metrics_head(m, "srtgw_srt_send_rate_bits_per_second", "gauge",
-                     "Sending rate.");
-    ngx_metrics_each_conn(
-        ngx_metrics_conn_labels()
-        ngx_metrics_printf(m, "srtgw_srt_send_rate_bits_per_second"
-                           NGX_METRICS_CONN " %L\n", NGX_METRICS_CONN_ARGS,
-                           s->send_kbps * 1000);
-    )
-
-    ngx_metrics_head(m, "srtgw_srt_receive_rate_bits_per_second", "gauge",
-                     "Receiving rate.");
-    ngx_metrics_each_conn(
-        ngx_metrics_conn_labels()
-        ngx_metrics_printf(m, "srtgw_srt_receive_rate_bits_per_second"
-                           NGX_METRICS_CONN " %L\n", NGX_METRICS_CONN_ARGS,
-                           s->recv_kbps * 1000);
-    )
-
-    ngx_metrics_head(m, "srtgw_srt_packets_lost_total", "counter",
-                     "Packets reported lost (both directions).");
-    ngx_metrics_each_conn(
-        ngx_metrics_conn_labels()
-        ngx_metrics_printf(m, "srtgw_srt_packets_lost_total" NGX_METRICS_CONN
-                           " %uL\n", NGX_METRICS_CONN_ARGS, s->pkts_lost);
-    )
-
-    ngx_metrics_head(m, "srtgw_srt_packets_retransmitted_total", "counter",
-                     "Packets retransmitted.");
-    ngx_metrics_each_conn(
-        ngx_metrics_conn_labels()
-        ngx_metrics_printf(m, "srtgw_srt_packets_retransmitted_total"
-                           NGX_METRICS_CONN " %uL\n", NGX_METRICS_CONN_ARGS,
-                           s->pkts_retransmitted);
-    )
-
-    ngx_metrics_head(m, "srtgw_srt_packets_dropped_total", "counter",
-                     "Packets dropped as too late.");
-    ngx_metrics_each_conn(
-        ngx_metrics_conn_labels()
-        ngx_metrics_printf(m, "srtgw_srt_packets_dropped_total"
-                           NGX_METRICS_CONN " %uL\n", NGX_METRICS_CONN_ARGS,
-                           s->pkts_dropped);
-    )
-
-    ngx_metrics_head(m, "srtgw_srt_packets_undecrypted_total", "counter",
-                     "Packets that could not be decrypted.");
-    ngx_metrics_each_conn(
-        ngx_metrics_conn_labels()
-        ngx_metrics_printf(m, "srtgw_srt_packets_undecrypted_total"
-                           NGX_METRICS_CONN " %uL\n", NGX_METRICS_CONN_ARGS,
-                           s->pkts_undecrypted);
-    )
-
-    ngx_metrics_head(m, "srtgw_srt_bytes_sent_total", "counter",
-                     "Bytes sent on the connection.");
-    ngx_metrics_each_conn(
-        ngx_metrics_conn_labels()
-        ngx_metrics_printf(m, "srtgw_srt_bytes_sent_total" NGX_METRICS_CONN
-                           " %uL\n", NGX_METRICS_CONN_ARGS, s->bytes_sent);
-    )
-
-    ngx_metrics_head(m, "srtgw_srt_bytes_received_total", "counter",
-                     "Bytes received on the connection.");
-    ngx_metrics_each_conn(
-        ngx_metrics_conn_labels()
-        ngx_metrics_printf(m, "srtgw_srt_bytes_received_total"
-                           NGX_METRICS_CONN " %uL\n", NGX_METRICS_CONN_ARGS,
-                           s->bytes_received);
-    )
-
-    ngx_metrics_head(m, "srtgw_srt_flight_packets", "gauge",
-                     "Packets in flight (sent, not acknowledged).");
-    ngx_metrics_each_conn(
-        ngx_metrics_conn_labels()
-        ngx_metrics_printf(m, "srtgw_srt_flight_packets" NGX_METRICS_CONN
-                           " %L\n", NGX_METRICS_CONN_ARGS, s->flight_pkts);
-    )
-
-    ngx_metrics_head(m, "srtgw_srt_send_buffer_seconds", "gauge",
-                     "Data in the send buffer, as play time.");
-    ngx_metrics_each_conn(
-        ngx_metrics_conn_labels()
-        ngx_metrics_printf(m, "srtgw_srt_send_buffer_seconds"
-                           NGX_METRICS_CONN " %.3f\n", NGX_METRICS_CONN_ARGS,
-                           (double) s->send_buf_ms / 1000);
-    )
-
-    ngx_metrics_head(m, "srtgw_srt_receive_buffer_seconds", "gauge",
-                     "Data in the receive buffer, as play time.");
-    ngx_metrics_each_conn(
-        ngx_metrics_conn_labels()
-        ngx_metrics_printf(m, "srtgw_srt_receive_buffer_seconds"
-                           NGX_METRICS_CONN " %.3f\n", NGX_METRICS_CONN_ARGS,
-                           (double) s->recv_buf_ms / 1000);
-    )
-
-    ngx_metrics_head(m, "srtgw_srt_send_drops_total", "counter",
-                     "Messages dropped by us on a full send buffer.");
-    ngx_metrics_each_conn(
-        ngx_metrics_conn_labels()
-        ngx_metrics_printf(m, "srtgw_srt_send_drops_total" NGX_METRICS_CONN
-                           " %uL\n", NGX_METRICS_CONN_ARGS, s->send_drops);
-    )
-
-#undef ngx_metrics_conn_labels
+        for (k = 0; k < n; k++) {
+            ngx_metrics_sample(m, f, lbl + k * 320, live[k]);
+        }
+    }
 }
 
 

@@ -31,6 +31,8 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_route_api_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_route_api_header(ngx_http_request_t *r, char *key,
+    char *value);
 static ngx_uint_t ngx_http_route_api_match(ngx_str_t *path,
     const char *pattern, ngx_str_t *id);
 static ngx_int_t ngx_http_route_api_get_health(ngx_http_request_t *r,
@@ -161,7 +163,6 @@ ngx_http_route_api_handler(ngx_http_request_t *r)
     ngx_str_t                       path, id;
     ngx_int_t                       rc;
     const char                     *message;
-    ngx_table_elt_t                *h;
     ngx_http_route_api_path_t      *rp;
     ngx_http_core_loc_conf_t       *clcf;
     ngx_http_route_api_auth_t       auth;
@@ -204,15 +205,12 @@ ngx_http_route_api_handler(ngx_http_request_t *r)
         rc = ngx_http_route_api_authenticate(r, alcf, &auth, &message);
 
         if (rc != NGX_OK) {
-            if (rc == NGX_HTTP_UNAUTHORIZED) {
-                h = ngx_list_push(&r->headers_out.headers);
-                if (h == NULL) {
-                    return NGX_HTTP_INTERNAL_SERVER_ERROR;
-                }
-
-                h->hash = 1;
-                ngx_str_set(&h->key, "WWW-Authenticate");
-                ngx_str_set(&h->value, "Bearer realm=\"route_api\"");
+            if (rc == NGX_HTTP_UNAUTHORIZED
+                && ngx_http_route_api_header(r, "WWW-Authenticate",
+                                             "Bearer realm=\"route_api\"")
+                   != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
             }
 
             return ngx_http_route_api_error(r, rc, message);
@@ -226,14 +224,9 @@ ngx_http_route_api_handler(ngx_http_request_t *r)
     }
 
     if (!(r->method & rp->methods)) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
+        if (ngx_http_route_api_header(r, "Allow", "GET, HEAD") != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Allow");
-        ngx_str_set(&h->value, "GET, HEAD");
 
         return ngx_http_route_api_error(r, NGX_HTTP_NOT_ALLOWED,
                                         "method not allowed on this "
@@ -241,6 +234,26 @@ ngx_http_route_api_handler(ngx_http_request_t *r)
     }
 
     return rp->handler(r, &id);
+}
+
+
+static ngx_int_t
+ngx_http_route_api_header(ngx_http_request_t *r, char *key, char *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) key;
+    h->key.len = ngx_strlen(key);
+    h->value.data = (u_char *) value;
+    h->value.len = ngx_strlen(value);
+
+    return NGX_OK;
 }
 
 

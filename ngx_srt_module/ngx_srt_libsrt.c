@@ -197,6 +197,8 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
         ngx_srt_listeners[i].port = &((ngx_srt_srt_port_t *)
                                       mcf->srt_ports.elts)[i];
         ngx_srt_listeners[i].sock = SRT_INVALID_SOCK;
+        ngx_srt_listeners[i].fd =
+                      ngx_srt_srt_port_adopt(cycle, ngx_srt_listeners[i].port);
     }
 
     ngx_srt_mcf = mcf;

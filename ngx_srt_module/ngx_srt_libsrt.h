@@ -53,6 +53,9 @@ struct ngx_srt_conn_s {
 typedef struct {
     ngx_srt_srt_port_t       *port;
     SRTSOCKET                 sock;
+    ngx_socket_t              fd;            /* the master's socket for this
+                                                worker, until libsrt adopts
+                                                it; then -1 */
     ngx_msec_t                retry;         /* thread clock */
     ngx_uint_t                failed;        /* attempts since it worked */
 } ngx_srt_listener_t;

@@ -426,6 +426,9 @@ ngx_int_t ngx_srt_srt_input_conf(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,
 ngx_int_t ngx_srt_srt_output_conf(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,
     ngx_srt_output_t *out);
 ngx_int_t ngx_srt_srt_ports_fixup(ngx_srt_main_conf_t *mcf);
+void ngx_srt_srt_listen_unexpected(ngx_connection_t *c);
+ngx_socket_t ngx_srt_srt_port_adopt(ngx_cycle_t *cycle,
+    ngx_srt_srt_port_t *port);
 
 /* ngx_srt_libsrt.c: the SRT thread */
 ngx_int_t ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf);

@@ -18,6 +18,8 @@
 static ngx_srt_srt_entry_t *ngx_srt_srt_port_entry(ngx_conf_t *cf,
     ngx_srt_main_conf_t *mcf, ngx_str_t *url, srt_url_t *parsed,
     ngx_addr_t *addr, ngx_srt_route_t *rt, ngx_srt_srt_port_t **portp);
+static ngx_int_t ngx_srt_srt_port_listening(ngx_conf_t *cf,
+    ngx_srt_srt_port_t *port);
 
 
 ngx_int_t
@@ -153,6 +155,10 @@ ngx_srt_srt_port_entry(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,
         return NULL;
     }
 
+    if (ngx_srt_srt_port_listening(cf, port) != NGX_OK) {
+        return NULL;
+    }
+
 found:
 
     /*
@@ -179,6 +185,110 @@ found:
     e->route = rt;
 
     return e;
+}
+
+
+/*
+ * The port's UDP sockets are nginx listening sockets marked reuseport: the
+ * event module clones one per worker and the master opens and binds them
+ * all, and keeps them across worker crashes and reloads.  So the
+ * SO_REUSEPORT group of the port never changes while nginx runs, and the
+ * kernel keeps sending each peer to the same worker's socket: when one
+ * worker dies, the SRT sessions of the others go on.  Each worker hands its
+ * own clone to libsrt (ngx_srt_libsrt_start()).
+ */
+
+static ngx_int_t
+ngx_srt_srt_port_listening(ngx_conf_t *cf, ngx_srt_srt_port_t *port)
+{
+    ngx_listening_t  *ls;
+
+    ls = ngx_create_listening(cf, port->addr.sockaddr, port->addr.socklen);
+    if (ls == NULL) {
+        return NGX_ERROR;
+    }
+
+    ls->type = SOCK_DGRAM;
+    ls->handler = ngx_srt_srt_listen_unexpected;
+    ls->pool_size = 256;
+    ls->logp = &cf->cycle->new_log;    /* not cf->log: the old cycle's */
+    ls->log.data = &ls->addr_text;
+    ls->log.handler = ngx_accept_log_error;
+
+#if (NGX_HAVE_REUSEPORT)
+    ls->reuseport = 1;
+#endif
+
+    if (port->parsed.rcvbuf > 0) {
+        ls->rcvbuf = port->parsed.rcvbuf;
+    }
+
+    return NGX_OK;
+}
+
+
+/* nginx reads none of these sockets: the worker gives its own to libsrt */
+
+void
+ngx_srt_srt_listen_unexpected(ngx_connection_t *c)
+{
+    ngx_log_error(NGX_LOG_ALERT, c->log, 0, "unexpected srt listener handler");
+}
+
+
+/*
+ * This worker's clone of a port's socket, detached from nginx's event loop
+ * and duplicated for libsrt (which closes what it adopts; nginx closes its
+ * own descriptor at exit).  -1 if there is none (no reuseport support).
+ */
+
+ngx_socket_t
+ngx_srt_srt_port_adopt(ngx_cycle_t *cycle, ngx_srt_srt_port_t *port)
+{
+    ngx_uint_t         i;
+    ngx_socket_t       fd;
+    ngx_listening_t   *ls;
+    ngx_connection_t  *c;
+
+    ls = cycle->listening.elts;
+
+    for (i = 0; i < cycle->listening.nelts; i++) {
+        if (ls[i].handler != ngx_srt_srt_listen_unexpected
+            || ls[i].fd == (ngx_socket_t) -1
+#if (NGX_HAVE_REUSEPORT)
+            || ls[i].worker != ngx_worker
+#endif
+            || ngx_cmp_sockaddr(ls[i].sockaddr, ls[i].socklen,
+                                port->addr.sockaddr, port->addr.socklen, 1)
+               != NGX_OK)
+        {
+            continue;
+        }
+
+        c = ls[i].connection;
+
+        if (c) {
+            if (c->read->active) {
+                (void) ngx_del_event(c->read, NGX_READ_EVENT, 0);
+            }
+
+            /* nginx closes the listening fd itself at exit */
+            ngx_free_connection(c);
+            c->fd = (ngx_socket_t) -1;
+            ls[i].connection = NULL;
+        }
+
+        fd = dup(ls[i].fd);
+
+        if (fd == -1) {
+            ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                          "srt listener \"%V\": dup() failed", &port->url);
+        }
+
+        return fd;
+    }
+
+    return (ngx_socket_t) -1;
 }
 
 

@@ -108,6 +108,18 @@ ngx_srt_listener_open(ngx_srt_listener_t *l, ngx_uint_t index)
     sa = port->addr.sockaddr;
     l->retry = ngx_srt_thread_msec() + 1000;
 
+    if (l->fd != (ngx_socket_t) -1) {
+        /* the master's socket (ngx_srt_srt_port_adopt()): used once */
+        fd = l->fd;
+        l->fd = (ngx_socket_t) -1;
+        goto bound;
+    }
+
+    /*
+     * No master socket (it was adopted and lost, or no reuseport): a
+     * socket of our own in the port's reuseport group.
+     */
+
     fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd == -1) {
         ngx_srt_listener_failed(l, NGX_LOG_ALERT, ngx_socket_errno,
@@ -115,7 +127,6 @@ ngx_srt_listener_open(ngx_srt_listener_t *l, ngx_uint_t index)
         return;
     }
 
-    /* one socket per worker on the same port: the kernel spreads peers */
     one = 1;
 
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(int)) == -1
@@ -127,6 +138,8 @@ ngx_srt_listener_open(ngx_srt_listener_t *l, ngx_uint_t index)
         (void) close(fd);
         return;
     }
+
+bound:
 
     s = srt_create_socket();
 
@@ -201,6 +214,11 @@ ngx_srt_listener_close(ngx_srt_listener_t *l)
         (void) srt_epoll_remove_usock(ngx_srt_eid, l->sock);
         (void) srt_close(l->sock);
         l->sock = SRT_INVALID_SOCK;
+    }
+
+    if (l->fd != (ngx_socket_t) -1) {
+        (void) close(l->fd);        /* our duplicate, never adopted */
+        l->fd = (ngx_socket_t) -1;
     }
 }
 

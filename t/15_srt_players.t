@@ -62,10 +62,18 @@ for my $i (1 .. $N) {
         push @bad, "p$i: only " . length($d) . ' bytes';
         next;
     }
-    if (ts_is_slice($d, $ref) && ts_first_pid($d) == 0) {
+    # the reference may end earlier than a player when the test process
+    # was busy: compare what both have
+    my $at = index($ref, substr($d, 0, 752));
+    my $n = $at < 0 ? 0 : length($ref) - $at;
+    $n = length $d if length $d < $n;
+    if ($at >= 0 && $n >= 100_000 && substr($ref, $at, $n) eq substr($d, 0, $n)
+        && ts_first_pid($d) == 0)
+    {
         $same++;
     } else {
-        push @bad, "p$i: " . slice_divergence($d, $ref);
+        push @bad, "p$i: " . slice_divergence($d, $ref)
+                   . " (reference " . length($ref) . " bytes)";
     }
 }
 
@@ -105,7 +113,9 @@ push @after, $gw->srt_play("srt://127.0.0.1:$pout", "$p/r$_.ts") for 1 .. 8;
 sleep 3;
 $_->stop for @after;
 my $ok = grep { (-s "$p/r$_.ts" // 0) > 50_000 } 1 .. 8;
-is($ok, 8, 'after reload 8 new players receive the stream');
+is($ok, 8, 'after reload 8 new players receive the stream')
+    or do { diag(join ' ', map { -s "$p/r$_.ts" // 0 } 1 .. 8);
+            $gw->diag_state('fan') };
 
 # --- kill -9 a worker: its replacement listens too ----------------------------
 
@@ -131,7 +141,9 @@ sleep 3.5;
 $j = $gw->route('fan');
 $_->stop for @after;
 $ok = grep { (-s "$p/k$_.ts" // 0) > 50_000 } 1 .. 12;
-is($ok, 12, 'after the kill 12 new players receive the stream');
+is($ok, 12, 'after the kill 12 new players receive the stream')
+    or do { diag(join ' ', map { -s "$p/k$_.ts" // 0 } 1 .. 12);
+            diag(explain($j)); diag($gw->error_log_tail(60)) };
 my @ghosts = grep { $_->{pid} == $victim }
                   @{ $j->{outputs}[0]{srt}{connections} || [] };
 is(scalar @ghosts, 0, 'API shows no connection of the killed worker');

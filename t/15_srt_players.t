@@ -119,8 +119,31 @@ is($ok, 8, 'after reload 8 new players receive the stream')
 
 # --- kill -9 a worker: its replacement listens too ----------------------------
 
-my ($victim) = $gw->worker_pids(only_current => 1);
+# players connected before the kill: those of the other workers go on
+my @before;
+push @before, $gw->srt_play("srt://127.0.0.1:$pout", "$p/b$_.ts") for 1 .. 12;
+sleep 2;
+$j = $gw->route('fan');
+my $pubpid = $j->{inputs}[0]{srt}{connections}[0]{pid} // 0;
+
+# the victim: a worker with players but without the publisher
+my %on;
+$on{ $_->{pid} }++ for @{ $j->{outputs}[0]{srt}{connections} || [] };
+my ($victim) = grep { $_ != $pubpid && $on{$_} } sort keys %on;
+($victim) = grep { $_ != $pubpid } $gw->worker_pids(only_current => 1)
+    unless $victim;
+my $others = 0;
+$others += $on{$_} for grep { $_ != $victim } keys %on;
+
+my %size0 = map { $_ => -s "$p/b$_.ts" // 0 } 1 .. 12;
 kill 'KILL', $victim;
+sleep 3;
+my $going = grep { (-s "$p/b$_.ts" // 0) - $size0{$_} > 40_000 } 1 .. 12;
+ok($others > 0 && $going >= $others, "players of the other workers kept "
+   . "receiving through the kill ($going of 12 going, $others were on "
+   . "other workers)");
+$_->stop for @before;
+
 $deadline = time + 5;
 while (time < $deadline) {
     my @w = $gw->worker_pids(only_current => 1);

@@ -283,6 +283,21 @@ ngx_srt_srt_port_adopt(ngx_cycle_t *cycle, ngx_srt_srt_port_t *port)
         if (fd == -1) {
             ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
                           "srt listener \"%V\": dup() failed", &port->url);
+            return fd;
+        }
+
+        /*
+         * nginx made the socket non-blocking; libsrt's receiving thread
+         * waits in recvmsg() with SO_RCVTIMEO and would spin on EAGAIN.
+         * The flag belongs to the socket, shared with the master's copy,
+         * which nobody reads.
+         */
+        if (ngx_blocking(fd) == -1) {
+            ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_socket_errno,
+                          "srt listener \"%V\": " ngx_blocking_n " failed",
+                          &port->url);
+            (void) close(fd);
+            return (ngx_socket_t) -1;
         }
 
         return fd;

@@ -34,6 +34,7 @@ struct ngx_srt_conn_s {
     size_t                    chunk;        /* TS packets per message */
     uint64_t                  send_drops;
     uint64_t                  bytes_out;    /* not yet added to stats */
+    ngx_msec_t                flushed;      /* when they last were */
 
     ngx_msec_t                start;        /* thread clock */
     uint64_t                  since;        /* unix ms */

@@ -763,6 +763,34 @@ ngx_srt_resolve(ngx_conf_t *cf, ngx_str_t *url, srt_url_t *parsed,
 
 
 /*
+ * A UDP socket the master opens and binds (and keeps across reloads), for
+ * UDP inputs and SRT listener ports.  nginx never reads it: handler only
+ * reports the unexpected, the owner swaps in its own reader.
+ */
+
+ngx_listening_t *
+ngx_srt_dgram_listening(ngx_conf_t *cf, ngx_addr_t *addr,
+    ngx_connection_handler_pt handler)
+{
+    ngx_listening_t  *ls;
+
+    ls = ngx_create_listening(cf, addr->sockaddr, addr->socklen);
+    if (ls == NULL) {
+        return NULL;
+    }
+
+    ls->type = SOCK_DGRAM;
+    ls->handler = handler;
+    ls->pool_size = 256;
+    ls->logp = &cf->cycle->new_log;    /* not cf->log: the old cycle's */
+    ls->log.data = &ls->addr_text;
+    ls->log.handler = ngx_accept_log_error;
+
+    return ls;
+}
+
+
+/*
  * The input's listening socket.  Looked up by index once configuration is
  * complete: later listen directives, and the event module's cloning of
  * reuseport sockets (which in a static build runs after our init_conf),

@@ -375,6 +375,8 @@ extern ngx_module_t  ngx_srt_module;
 ngx_srt_route_t *ngx_srt_find_route(ngx_cycle_t *cycle, ngx_str_t *name);
 ngx_listening_t *ngx_srt_input_listening(ngx_cycle_t *cycle,
     ngx_srt_input_t *in);
+ngx_listening_t *ngx_srt_dgram_listening(ngx_conf_t *cf, ngx_addr_t *addr,
+    ngx_connection_handler_pt handler);
 uint64_t ngx_srt_unix_msec(void);
 void ngx_srt_bitrate(ngx_atomic_t *bytes, uint64_t *last, ngx_atomic_t *bitrate,
     ngx_msec_t elapsed);

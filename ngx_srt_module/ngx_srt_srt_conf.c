@@ -203,17 +203,11 @@ ngx_srt_srt_port_listening(ngx_conf_t *cf, ngx_srt_srt_port_t *port)
 {
     ngx_listening_t  *ls;
 
-    ls = ngx_create_listening(cf, port->addr.sockaddr, port->addr.socklen);
+    ls = ngx_srt_dgram_listening(cf, &port->addr,
+                                 ngx_srt_srt_listen_unexpected);
     if (ls == NULL) {
         return NGX_ERROR;
     }
-
-    ls->type = SOCK_DGRAM;
-    ls->handler = ngx_srt_srt_listen_unexpected;
-    ls->pool_size = 256;
-    ls->logp = &cf->cycle->new_log;    /* not cf->log: the old cycle's */
-    ls->log.data = &ls->addr_text;
-    ls->log.handler = ngx_accept_log_error;
 
 #if (NGX_HAVE_REUSEPORT)
     ls->reuseport = 1;

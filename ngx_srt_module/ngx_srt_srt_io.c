@@ -23,11 +23,14 @@
                                          a new player's catch-up is spread
                                          over the next wake-ups */
 #define NGX_SRT_IO_PAUSE_MS   10
+#define NGX_SRT_IO_FLUSH_MS   250     /* shared output counters, at most */
+#define NGX_SRT_IO_FLUSH_BYTES  65536 /* this often per player */
 
 
 static ngx_int_t ngx_srt_io_send(ngx_srt_conn_t *c, srt_ring_t *ring);
 static void ngx_srt_io_pause(ngx_srt_conn_t *c);
-static void ngx_srt_io_flush_stats(ngx_srt_conn_t *c);
+static void ngx_srt_io_flush_stats(ngx_srt_conn_t *c, ngx_msec_t now,
+    ngx_uint_t force);
 
 
 static u_char    ngx_srt_io_buf[NGX_SRT_MSG_MAX];
@@ -156,7 +159,7 @@ ngx_srt_io_player_added(ngx_srt_conn_t *c)
 
     /* what the ring already has: from the latest keyframe on */
     if (ngx_srt_io_send(c, &rt->ring.shm->ring) == NGX_OK) {
-        ngx_srt_io_flush_stats(c);
+        ngx_srt_io_flush_stats(c, ngx_srt_thread_msec(), 1);
     }
 }
 
@@ -167,7 +170,7 @@ ngx_srt_io_player_removed(ngx_srt_conn_t *c)
     ngx_queue_remove(&c->queue);
     (void) ngx_atomic_fetch_add(&c->route->srt_nplayers, -1);
 
-    ngx_srt_io_flush_stats(c);
+    ngx_srt_io_flush_stats(c, ngx_srt_thread_msec(), 1);
 }
 
 
@@ -175,10 +178,12 @@ void
 ngx_srt_io_send_route(ngx_srt_route_t *rt)
 {
     srt_ring_t      *ring;
+    ngx_msec_t       now;
     ngx_queue_t     *q, *next;
     ngx_srt_conn_t  *c;
 
     ring = &rt->ring.shm->ring;
+    now = ngx_srt_thread_msec();
 
     for (q = ngx_queue_head(&rt->srt_players);
          q != ngx_queue_sentinel(&rt->srt_players);
@@ -188,7 +193,7 @@ ngx_srt_io_send_route(ngx_srt_route_t *rt)
         c = ngx_queue_data(q, ngx_srt_conn_t, queue);
 
         if (ngx_srt_io_send(c, ring) == NGX_OK) {
-            ngx_srt_io_flush_stats(c);
+            ngx_srt_io_flush_stats(c, now, 0);
         }
     }
 }
@@ -305,13 +310,24 @@ ngx_srt_io_resume_paused(ngx_queue_t *conns)
 }
 
 
-/* adds what this player sent to its output's counters (every worker) */
+/*
+ * Adds what this player sent to its output's counters, which every
+ * worker's players share: every 250 ms or 64 KB, not at every message, so
+ * hundreds of players do not fight over one cache line (and at close).
+ */
 
 static void
-ngx_srt_io_flush_stats(ngx_srt_conn_t *c)
+ngx_srt_io_flush_stats(ngx_srt_conn_t *c, ngx_msec_t now, ngx_uint_t force)
 {
     ngx_srt_shm_output_t  *st;
 
+    if (!force && c->bytes_out < NGX_SRT_IO_FLUSH_BYTES
+        && now - c->flushed < NGX_SRT_IO_FLUSH_MS)
+    {
+        return;
+    }
+
+    c->flushed = now;
     st = c->output->stats;
 
     if (c->bytes_out) {
@@ -324,9 +340,7 @@ ngx_srt_io_flush_stats(ngx_srt_conn_t *c)
 
     if (c->send_drops) {
         (void) ngx_atomic_fetch_add(&st->drops, c->send_drops);
-
         c->slot->send_drops += c->send_drops;
-
         c->send_drops = 0;
     }
 

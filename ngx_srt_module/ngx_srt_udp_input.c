@@ -71,17 +71,11 @@ ngx_srt_udp_input_conf(ngx_conf_t *cf, ngx_srt_input_t *in)
         return NGX_ERROR;
     }
 
-    ls = ngx_create_listening(cf, sa, in->addr.socklen);
+    ls = ngx_srt_dgram_listening(cf, &in->addr, ngx_srt_udp_input_unexpected);
     if (ls == NULL) {
         return NGX_ERROR;
     }
 
-    ls->type = SOCK_DGRAM;
-    ls->handler = ngx_srt_udp_input_unexpected;
-    ls->pool_size = 256;
-    ls->logp = &cf->cycle->new_log;    /* not cf->log: the old cycle's */
-    ls->log.data = &ls->addr_text;
-    ls->log.handler = ngx_accept_log_error;
     ls->rcvbuf = in->parsed.rcvbuf > 0 ? in->parsed.rcvbuf : NGX_SRT_RCVBUF;
 
     /* an index: later listen directives may reallocate the array */

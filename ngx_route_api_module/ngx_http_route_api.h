@@ -10,6 +10,10 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <jansson.h>
+
+#include "ngx_srt_module.h"
+
 
 #define NGX_ROUTE_API_AUTH_OFF   0
 #define NGX_ROUTE_API_AUTH_JWT   1
@@ -37,11 +41,74 @@ typedef struct {
 
 
 typedef struct {
+    ngx_str_t                 db;            /* route_api_db, full path */
+    ngx_int_t                 retention;     /* audit events kept */
+    size_t                    max_body;      /* largest JSON body */
+    ngx_flag_t                enabled;       /* a location has route_api */
+} ngx_http_route_api_main_conf_t;
+
+
+typedef struct ngx_http_route_api_ctx_s  ngx_http_route_api_ctx_t;
+
+typedef ngx_int_t (*ngx_http_route_api_pt)(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx);
+
+
+/* a resource of the API: see ngx_http_route_api_paths[] */
+typedef struct {
+    ngx_uint_t                methods;
+    const char               *pattern;
+    ngx_uint_t                open;          /* no token needed */
+    ngx_uint_t                endpoint;      /* operators may change it */
+    ngx_http_route_api_pt     handler;
+} ngx_http_route_api_path_t;
+
+
+#define NGX_ROUTE_API_IDS        2           /* {id} and {iid} or {oid} */
+
+struct ngx_http_route_api_ctx_s {
+    ngx_http_route_api_path_t  *path;
+    ngx_str_t                   id[NGX_ROUTE_API_IDS];
+    ngx_http_route_api_auth_t   auth;
+    ngx_str_t                   body;        /* the request body, if any */
+};
+
+
+typedef struct {
     ngx_pid_t                 pid;
     double                    cpu_seconds;
     int64_t                   rss_bytes;
 } ngx_http_route_api_proc_t;
 
+
+/* ngx_http_route_api_module.c */
+ngx_int_t ngx_http_route_api_send(ngx_http_request_t *r, ngx_uint_t status,
+    json_t *json);
+ngx_int_t ngx_http_route_api_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *message);
+ngx_int_t ngx_http_route_api_error_field(ngx_http_request_t *r,
+    ngx_uint_t status, const char *message, const char *field);
+json_t *ngx_http_route_api_route(ngx_srt_route_t *rt);
+json_t *ngx_http_route_api_input(ngx_srt_input_t *in);
+json_t *ngx_http_route_api_output(ngx_srt_output_t *out);
+void ngx_http_route_api_route_state(json_t *route, ngx_srt_route_t *rt);
+json_t *ngx_http_route_api_str(ngx_str_t *s);
+
+/* ngx_http_route_api_store.c: the API's routes, SQLite, audit */
+ngx_int_t ngx_http_route_api_store_init(ngx_cycle_t *cycle);
+void ngx_http_route_api_store_exit(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_route_api_routes(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx);
+ngx_int_t ngx_http_route_api_route_item(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx);
+ngx_int_t ngx_http_route_api_endpoints(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx);
+ngx_int_t ngx_http_route_api_endpoint(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx);
+ngx_int_t ngx_http_route_api_move(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx);
+ngx_int_t ngx_http_route_api_audit(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx);
 
 /* ngx_http_route_api_sys.c */
 ngx_uint_t ngx_http_route_api_workers(ngx_http_route_api_proc_t *procs,

@@ -1,10 +1,11 @@
 /*
- * Route API.  For now: read-only JSON views of the routes declared in
- * nginx.conf with their live state from shared memory, so any worker gives
- * the same answer, behind JWT authentication (ngx_http_route_api_auth.c).
- * The SQLite-backed desired state, mutations and the audit log come next.
- * The resources are listed in ngx_http_route_api_paths[] and described in
- * docs/openapi.json (compiled in, served at PREFIX/openapi.json).
+ * Route API: dispatch, authentication (ngx_http_route_api_auth.c), JSON
+ * views of routes with their live state from shared memory (so any worker
+ * gives the same answer), and the gateway's own resources.  Routes made
+ * through the API, their SQLite desired state and the audit log are in
+ * ngx_http_route_api_store.c.  The resources are listed in
+ * ngx_http_route_api_paths[] and described in docs/openapi.json (compiled
+ * in, served at PREFIX/openapi.json).
  */
 
 #include <ngx_config.h>
@@ -19,46 +20,30 @@
 #include "ngx_http_route_api_openapi.h"
 
 
-typedef ngx_int_t (*ngx_http_route_api_pt)(ngx_http_request_t *r,
-    ngx_str_t *id);
-
-typedef struct {
-    ngx_uint_t                methods;
-    const char               *pattern;
-    ngx_uint_t                open;          /* no token needed */
-    ngx_http_route_api_pt     handler;
-} ngx_http_route_api_path_t;
-
-
 static ngx_int_t ngx_http_route_api_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_route_api_header(ngx_http_request_t *r, char *key,
     char *value);
 static ngx_uint_t ngx_http_route_api_match(ngx_str_t *path,
     const char *pattern, ngx_str_t *id);
+static void ngx_http_route_api_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_route_api_allow(ngx_http_request_t *r,
+    ngx_uint_t methods);
 static ngx_int_t ngx_http_route_api_get_health(ngx_http_request_t *r,
-    ngx_str_t *id);
+    ngx_http_route_api_ctx_t *ctx);
 static ngx_int_t ngx_http_route_api_get_openapi(ngx_http_request_t *r,
-    ngx_str_t *id);
-static ngx_int_t ngx_http_route_api_get_routes(ngx_http_request_t *r,
-    ngx_str_t *id);
-static ngx_int_t ngx_http_route_api_get_route(ngx_http_request_t *r,
-    ngx_str_t *id);
+    ngx_http_route_api_ctx_t *ctx);
 static ngx_int_t ngx_http_route_api_get_srt(ngx_http_request_t *r,
-    ngx_str_t *id);
+    ngx_http_route_api_ctx_t *ctx);
 static ngx_int_t ngx_http_route_api_get_system(ngx_http_request_t *r,
-    ngx_str_t *id);
-static ngx_int_t ngx_http_route_api_send(ngx_http_request_t *r,
-    ngx_uint_t status, json_t *json);
-static ngx_int_t ngx_http_route_api_error(ngx_http_request_t *r,
-    ngx_uint_t status, const char *message);
-static json_t *ngx_http_route_api_route(ngx_srt_route_t *rt);
+    ngx_http_route_api_ctx_t *ctx);
 static json_t *ngx_http_route_api_srt(ngx_srt_route_t *rt, ngx_uint_t input,
     ngx_atomic_t *connects, ngx_atomic_t *rejected,
     ngx_atomic_t *bad_passphrase);
 static json_t *ngx_http_route_api_srt_conn(ngx_srt_shm_conn_t *slot);
 static json_t *ngx_http_route_api_srt_all(ngx_srt_main_conf_t *mcf);
 static json_t *ngx_http_route_api_owner(ngx_srt_lease_t *lease);
-static json_t *ngx_http_route_api_str(ngx_str_t *s);
+static const char *ngx_http_route_api_status(uint64_t last_data,
+    uint64_t now);
 static char *ngx_http_route_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_route_api_auth(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -67,9 +52,18 @@ static char *ngx_http_route_api_jwt_secret(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_route_api_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static void *ngx_http_route_api_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_route_api_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_route_api_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_route_api_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static ngx_int_t ngx_http_route_api_init_process(ngx_cycle_t *cycle);
+static void ngx_http_route_api_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_num_bounds_t  ngx_http_route_api_retention_bounds = {
+    ngx_conf_check_num_bounds, 1, 100000000
+};
 
 
 static ngx_command_t  ngx_http_route_api_commands[] = {
@@ -102,6 +96,27 @@ static ngx_command_t  ngx_http_route_api_commands[] = {
       0,
       NULL },
 
+    { ngx_string("route_api_db"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_route_api_main_conf_t, db),
+      NULL },
+
+    { ngx_string("route_api_audit_retention"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_route_api_main_conf_t, retention),
+      &ngx_http_route_api_retention_bounds },
+
+    { ngx_string("route_api_max_body"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_route_api_main_conf_t, max_body),
+      NULL },
+
       ngx_null_command
 };
 
@@ -109,8 +124,8 @@ static ngx_command_t  ngx_http_route_api_commands[] = {
 static ngx_http_module_t  ngx_http_route_api_module_ctx = {
     NULL,                                  /* preconfiguration */
     NULL,                                  /* postconfiguration */
-    NULL,                                  /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_route_api_create_main_conf,   /* create main configuration */
+    ngx_http_route_api_init_main_conf,     /* init main configuration */
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
     ngx_http_route_api_create_loc_conf,    /* create location configuration */
@@ -125,10 +140,10 @@ ngx_module_t  ngx_http_route_api_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_route_api_init_process,       /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_route_api_exit_process,       /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -141,39 +156,52 @@ ngx_module_t  ngx_http_route_api_module = {
  */
 
 static ngx_http_route_api_path_t  ngx_http_route_api_paths[] = {
-    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/health", 1,
+    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/health", 1, 0,
       ngx_http_route_api_get_health },
-    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/openapi.json", 1,
+    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/openapi.json", 1, 0,
       ngx_http_route_api_get_openapi },
-    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/routes", 0,
-      ngx_http_route_api_get_routes },
-    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/routes/{id}", 0,
-      ngx_http_route_api_get_route },
-    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/srt", 0,
+    { NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_POST, "/routes", 0, 0,
+      ngx_http_route_api_routes },
+    { NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_PUT|NGX_HTTP_PATCH|NGX_HTTP_DELETE,
+      "/routes/{id}", 0, 0,
+      ngx_http_route_api_route_item },
+    { NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_POST, "/routes/{id}/inputs", 0, 1,
+      ngx_http_route_api_endpoints },
+    { NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_PUT|NGX_HTTP_PATCH|NGX_HTTP_DELETE,
+      "/routes/{id}/inputs/{iid}", 0, 1,
+      ngx_http_route_api_endpoint },
+    { NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_POST, "/routes/{id}/outputs", 0, 1,
+      ngx_http_route_api_endpoints },
+    { NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_PUT|NGX_HTTP_PATCH|NGX_HTTP_DELETE,
+      "/routes/{id}/outputs/{oid}", 0, 1,
+      ngx_http_route_api_endpoint },
+    { NGX_HTTP_POST, "/routes/{id}/outputs/{oid}/move", 0, 1,
+      ngx_http_route_api_move },
+    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/audit", 0, 0,
+      ngx_http_route_api_audit },
+    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/srt", 0, 0,
       ngx_http_route_api_get_srt },
-    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/system", 0,
+    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/system", 0, 0,
       ngx_http_route_api_get_system },
-    { 0, NULL, 0, NULL }
+    { 0, NULL, 0, 0, NULL }
 };
 
 
 static ngx_int_t
 ngx_http_route_api_handler(ngx_http_request_t *r)
 {
-    ngx_str_t                       path, id;
-    ngx_int_t                       rc;
-    const char                     *message;
-    ngx_http_route_api_path_t      *rp;
-    ngx_http_core_loc_conf_t       *clcf;
-    ngx_http_route_api_auth_t       auth;
-    ngx_http_route_api_loc_conf_t  *alcf;
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
+    ngx_str_t                        path, id[NGX_ROUTE_API_IDS];
+    ngx_int_t                        rc;
+    const char                      *message;
+    ngx_http_route_api_ctx_t        *ctx;
+    ngx_http_route_api_path_t       *rp;
+    ngx_http_core_loc_conf_t        *clcf;
+    ngx_http_route_api_auth_t        auth;
+    ngx_http_route_api_loc_conf_t   *alcf;
+    ngx_http_route_api_main_conf_t  *amcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_route_api_module);
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_route_api_module);
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
     /* the path below the location prefix, with its leading slash */
@@ -191,20 +219,32 @@ ngx_http_route_api_handler(ngx_http_request_t *r)
     }
 
     for (rp = ngx_http_route_api_paths; rp->pattern; rp++) {
-        if (ngx_http_route_api_match(&path, rp->pattern, &id)) {
+        if (ngx_http_route_api_match(&path, rp->pattern, id)) {
             break;
         }
     }
 
     if (rp->pattern == NULL) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
         return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
                                         "unknown API resource");
     }
+
+    ngx_memzero(&auth, sizeof(ngx_http_route_api_auth_t));
+    ngx_str_set(&auth.actor, "-");
 
     if (!rp->open) {
         rc = ngx_http_route_api_authenticate(r, alcf, &auth, &message);
 
         if (rc != NGX_OK) {
+            if (ngx_http_discard_request_body(r) != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
             if (rc == NGX_HTTP_UNAUTHORIZED
                 && ngx_http_route_api_header(r, "WWW-Authenticate",
                                              "Bearer realm=\"route_api\"")
@@ -215,16 +255,12 @@ ngx_http_route_api_handler(ngx_http_request_t *r)
 
             return ngx_http_route_api_error(r, rc, message);
         }
-
-        if (!ngx_http_route_api_permitted(&auth, r->method, 0)) {
-            return ngx_http_route_api_error(r, NGX_HTTP_FORBIDDEN,
-                                            "the token's role may not do "
-                                            "this");
-        }
     }
 
     if (!(r->method & rp->methods)) {
-        if (ngx_http_route_api_header(r, "Allow", "GET, HEAD") != NGX_OK) {
+        if (ngx_http_discard_request_body(r) != NGX_OK
+            || ngx_http_route_api_allow(r, rp->methods) != NGX_OK)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
@@ -233,7 +269,175 @@ ngx_http_route_api_handler(ngx_http_request_t *r)
                                         "resource");
     }
 
-    return rp->handler(r, &id);
+    if (!rp->open && !ngx_http_route_api_permitted(&auth, r->method,
+                                                   rp->endpoint))
+    {
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_route_api_error(r, NGX_HTTP_FORBIDDEN,
+                                        "the token's role may not do this");
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_route_api_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->path = rp;
+    ctx->id[0] = id[0];
+    ctx->id[1] = id[1];
+    ctx->auth = auth;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_route_api_module);
+
+    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_DELETE)) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return rp->handler(r, ctx);
+    }
+
+    if (r->headers_in.content_length_n > (off_t) amcf->max_body) {
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_route_api_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                        "the request body is too large "
+                                        "(route_api_max_body)");
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_route_api_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+/* the body is read: gather it (memory or temporary file) and dispatch */
+
+static void
+ngx_http_route_api_body(ngx_http_request_t *r)
+{
+    size_t                           len, size;
+    ssize_t                          n;
+    u_char                          *p;
+    ngx_buf_t                       *b;
+    ngx_int_t                        rc;
+    ngx_chain_t                     *cl;
+    ngx_http_route_api_ctx_t        *ctx;
+    ngx_http_route_api_main_conf_t  *amcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_route_api_module);
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_route_api_module);
+
+    len = 0;
+
+    for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
+         cl = cl->next)
+    {
+        b = cl->buf;
+        len += b->in_file ? (size_t) (b->file_last - b->file_pos)
+                          : (size_t) (b->last - b->pos);
+    }
+
+    if (len > amcf->max_body) {
+        ngx_http_finalize_request(r,
+            ngx_http_route_api_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                     "the request body is too large "
+                                     "(route_api_max_body)"));
+        return;
+    }
+
+    p = ngx_pnalloc(r->pool, len + 1);
+    if (p == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->body.data = p;
+
+    for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
+         cl = cl->next)
+    {
+        b = cl->buf;
+
+        if (b->in_file) {
+            size = b->file_last - b->file_pos;
+            n = ngx_read_file(b->file, p, size, b->file_pos);
+
+            if (n != (ssize_t) size) {
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                return;
+            }
+
+            p += size;
+
+        } else {
+            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+        }
+    }
+
+    *p = '\0';
+    ctx->body.len = p - ctx->body.data;
+
+    rc = ctx->path->handler(r, ctx);
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+/* the Allow header of a 405: the methods of the resource */
+
+static ngx_int_t
+ngx_http_route_api_allow(ngx_http_request_t *r, ngx_uint_t methods)
+{
+    u_char  *p, *start;
+
+    start = ngx_pnalloc(r->pool, sizeof("GET, HEAD, POST, PUT, PATCH, DELETE"));
+    if (start == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = start;
+
+    if (methods & NGX_HTTP_GET) {
+        p = ngx_cpymem(p, "GET, ", 5);
+    }
+
+    if (methods & NGX_HTTP_HEAD) {
+        p = ngx_cpymem(p, "HEAD, ", 6);
+    }
+
+    if (methods & NGX_HTTP_POST) {
+        p = ngx_cpymem(p, "POST, ", 6);
+    }
+
+    if (methods & NGX_HTTP_PUT) {
+        p = ngx_cpymem(p, "PUT, ", 5);
+    }
+
+    if (methods & NGX_HTTP_PATCH) {
+        p = ngx_cpymem(p, "PATCH, ", 7);
+    }
+
+    if (methods & NGX_HTTP_DELETE) {
+        p = ngx_cpymem(p, "DELETE, ", 8);
+    }
+
+    p -= 2;
+    *p = '\0';
+
+    return ngx_http_route_api_header(r, "Allow", (char *) start);
 }
 
 
@@ -257,36 +461,58 @@ ngx_http_route_api_header(ngx_http_request_t *r, char *key, char *value)
 }
 
 
-/* "/routes/{id}": literal segments, {id} matches one non-empty segment */
+/*
+ * "/routes/{id}/outputs/{oid}": literal segments; each {name} matches one
+ * non-empty segment, stored in id[] in order.
+ */
 
 static ngx_uint_t
 ngx_http_route_api_match(ngx_str_t *path, const char *pattern, ngx_str_t *id)
 {
     u_char      *p, *last;
+    ngx_uint_t   n;
     const char  *q;
 
     p = path->data;
     last = p + path->len;
     q = pattern;
+    n = 0;
 
-    id->len = 0;
-    id->data = NULL;
+    for (n = 0; n < NGX_ROUTE_API_IDS; n++) {
+        id[n].len = 0;
+        id[n].data = NULL;
+    }
+
+    n = 0;
 
     while (*q) {
-        if (ngx_strncmp(q, "{id}", 4) == 0) {
-            id->data = p;
+        if (*q == '{') {
+            if (n == NGX_ROUTE_API_IDS) {
+                return 0;
+            }
+
+            id[n].data = p;
 
             while (p < last && *p != '/') {
                 p++;
             }
 
-            id->len = p - id->data;
+            id[n].len = p - id[n].data;
 
-            if (id->len == 0) {
+            if (id[n].len == 0) {
                 return 0;
             }
 
-            q += 4;
+            n++;
+
+            while (*q && *q != '}') {
+                q++;
+            }
+
+            if (*q) {
+                q++;
+            }
+
             continue;
         }
 
@@ -303,7 +529,8 @@ ngx_http_route_api_match(ngx_str_t *path, const char *pattern, ngx_str_t *id)
 
 
 static ngx_int_t
-ngx_http_route_api_get_health(ngx_http_request_t *r, ngx_str_t *id)
+ngx_http_route_api_get_health(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx)
 {
     ngx_srt_main_conf_t  *mcf;
 
@@ -319,7 +546,8 @@ ngx_http_route_api_get_health(ngx_http_request_t *r, ngx_str_t *id)
 
 
 static ngx_int_t
-ngx_http_route_api_get_openapi(ngx_http_request_t *r, ngx_str_t *id)
+ngx_http_route_api_get_openapi(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx)
 {
     json_t        *json;
     json_error_t   err;
@@ -337,46 +565,8 @@ ngx_http_route_api_get_openapi(ngx_http_request_t *r, ngx_str_t *id)
 
 
 static ngx_int_t
-ngx_http_route_api_get_routes(ngx_http_request_t *r, ngx_str_t *id)
-{
-    json_t               *json;
-    ngx_uint_t            i;
-    ngx_srt_route_t     **rtp;
-    ngx_srt_main_conf_t  *mcf;
-
-    mcf = ngx_srt_get_main_conf(ngx_cycle);
-    json = json_array();
-
-    if (mcf) {
-        rtp = mcf->routes.elts;
-        for (i = 0; i < mcf->routes.nelts; i++) {
-            json_array_append_new(json, ngx_http_route_api_route(rtp[i]));
-        }
-    }
-
-    return ngx_http_route_api_send(r, NGX_HTTP_OK, json);
-}
-
-
-static ngx_int_t
-ngx_http_route_api_get_route(ngx_http_request_t *r, ngx_str_t *id)
-{
-    ngx_srt_route_t  *rt;
-
-    rt = ngx_srt_find_route((ngx_cycle_t *) ngx_cycle, id);
-
-    if (rt == NULL) {
-        return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
-                                        "no such route");
-    }
-
-    return ngx_http_route_api_send(r, NGX_HTTP_OK,
-                                   ngx_http_route_api_route(rt));
-}
-
-
-static ngx_int_t
-ngx_http_route_api_get_srt(ngx_http_request_t *r, ngx_str_t *id)
+ngx_http_route_api_get_srt(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx)
 {
     ngx_srt_main_conf_t  *mcf;
 
@@ -392,25 +582,102 @@ ngx_http_route_api_get_srt(ngx_http_request_t *r, ngx_str_t *id)
 }
 
 
-static json_t *
+/* a route of nginx.conf with its live state */
+
+json_t *
 ngx_http_route_api_route(ngx_srt_route_t *rt)
 {
+    json_t            *route, *inputs, *outputs;
+    ngx_uint_t         i;
+    ngx_srt_output_t **outp;
+
+    inputs = json_array();
+
+    if (rt->input) {
+        json_array_append_new(inputs, ngx_http_route_api_input(rt->input));
+    }
+
+    outputs = json_array();
+    outp = rt->outputs.elts;
+
+    for (i = 0; i < rt->outputs.nelts; i++) {
+        json_array_append_new(outputs, ngx_http_route_api_output(outp[i]));
+    }
+
+    route = json_pack("{s:o, s:o, s:b, s:s, s:o, s:o}",
+                      "id", ngx_http_route_api_str(&rt->name),
+                      "name", ngx_http_route_api_str(&rt->name),
+                      "enabled", 1,
+                      "source", rt->api ? "api" : "config",
+                      "inputs", inputs,
+                      "outputs", outputs);
+    if (route == NULL) {
+        return NULL;
+    }
+
+    ngx_http_route_api_route_state(route, rt);
+
+    return route;
+}
+
+
+/* what any route has while it runs: owner, HTTP clients, rings */
+
+void
+ngx_http_route_api_route_state(json_t *route, ngx_srt_route_t *rt)
+{
+    srt_ring_t  *ring;
+
+    ring = &rt->ring.shm->ring;
+
+    json_object_set_new(route, "status",
+                        json_string(rt->input
+                                    ? ngx_http_route_api_status(
+                                          rt->input->stats->last_data,
+                                          ngx_srt_unix_msec())
+                                    : "waiting"));
+    json_object_set_new(route, "owner",
+                        ngx_http_route_api_owner(&rt->ring.shm->lease));
+
+    json_object_set_new(route, "http",
+        json_pack("{s:I, s:I, s:I, s:I, s:I}",
+                  "clients", (json_int_t) ngx_srt_http_clients(rt->http),
+                  "clients_total", (json_int_t) rt->http->clients_total,
+                  "bytes", (json_int_t) rt->http->bytes,
+                  "overruns", (json_int_t) rt->http->overruns,
+                  "closed_slow", (json_int_t) rt->http->closed_slow));
+
+    json_object_set_new(route, "ring",
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+                  "capacity", (json_int_t) ring->capacity,
+                  "write_seq", (json_int_t) srt_ring_published(ring),
+                  "raps", (json_int_t) ring->rap_count,
+                  "selector_packets", (json_int_t) rt->selector->packets,
+                  "selector_overruns", (json_int_t) rt->selector->overruns,
+                  "input_write_seq", (json_int_t)
+                      (rt->input
+                       ? srt_ring_published(&rt->input->ring.shm->ring)
+                       : 0)));
+}
+
+
+static const char *
+ngx_http_route_api_status(uint64_t last_data, uint64_t now)
+{
+    return last_data == 0 ? "waiting"
+           : (now - last_data < 1000 ? "live" : "idle");
+}
+
+
+json_t *
+ngx_http_route_api_input(ngx_srt_input_t *in)
+{
     char                  pid[8];
-    json_t               *route, *inputs, *outputs, *in, *o, *cc;
-    uint64_t              now;
+    json_t               *o, *cc;
     ngx_uint_t            i;
-    const char           *status;
-    srt_ring_t           *ring;
-    ngx_srt_output_t     *out;
     ngx_srt_shm_input_t  *ist;
-    ngx_srt_shm_output_t *ost;
 
-    now = ngx_srt_unix_msec();
-
-    ist = rt->input->stats;
-
-    status = ist->last_data == 0 ? "waiting"
-             : (now - ist->last_data < 1000 ? "live" : "idle");
+    ist = in->stats;
 
     cc = json_object();
 
@@ -420,115 +687,88 @@ ngx_http_route_api_route(ngx_srt_route_t *rt)
                             json_integer(ist->cc_by_pid[i].count));
     }
 
-    in = json_pack("{s:s, s:o, s:i, s:b, s:s, s:I, s:I, s:I, s:I, s:I,"
-                   " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
-                   "id", "in0",
-                   "url", ngx_http_route_api_str(&rt->input->url),
-                   "priority", 0,
-                   "enabled", 1,
-                   "status", status,
-                   "since", (json_int_t) ist->since,
-                   "last_data", (json_int_t) ist->last_data,
-                   "bytes", (json_int_t) ist->bytes,
-                   "packets", (json_int_t) ist->packets,
-                   "datagrams", (json_int_t) ist->datagrams,
-                   "bitrate", (json_int_t) ist->bitrate,
-                   "sync_losses", (json_int_t) ist->sync_losses,
-                   "garbage_bytes", (json_int_t) ist->garbage_bytes,
-                   "truncated", (json_int_t) ist->truncated,
-                   "rtp_datagrams", (json_int_t) ist->rtp_datagrams,
-                   "cc_errors", (json_int_t) ist->cc_errors,
-                   "errors", (json_int_t) ist->errors,
-                   "cc_errors_by_pid", cc,
-                   "owner",
-                   ngx_http_route_api_owner(&rt->input->ring.shm->lease));
+    o = json_pack("{s:o, s:o, s:i, s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I,"
+                  " s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+                  "id", ngx_http_route_api_str(&in->id),
+                  "url", ngx_http_route_api_str(&in->url),
+                  "priority", 0,
+                  "enabled", 1,
+                  "status", ngx_http_route_api_status(ist->last_data,
+                                                      ngx_srt_unix_msec()),
+                  "since", (json_int_t) ist->since,
+                  "last_data", (json_int_t) ist->last_data,
+                  "bytes", (json_int_t) ist->bytes,
+                  "packets", (json_int_t) ist->packets,
+                  "datagrams", (json_int_t) ist->datagrams,
+                  "bitrate", (json_int_t) ist->bitrate,
+                  "sync_losses", (json_int_t) ist->sync_losses,
+                  "garbage_bytes", (json_int_t) ist->garbage_bytes,
+                  "truncated", (json_int_t) ist->truncated,
+                  "rtp_datagrams", (json_int_t) ist->rtp_datagrams,
+                  "cc_errors", (json_int_t) ist->cc_errors,
+                  "errors", (json_int_t) ist->errors,
+                  "cc_errors_by_pid", cc,
+                  "owner", ngx_http_route_api_owner(&in->ring.shm->lease));
 
-    if (rt->input->srt) {
-        json_object_set_new(in, "srt",
-                            ngx_http_route_api_srt(rt, 1, &ist->connects,
+    if (o && in->srt) {
+        json_object_set_new(o, "srt",
+                            ngx_http_route_api_srt(in->route, 1,
+                                                   &ist->connects,
                                                    &ist->rejected,
                                                    &ist->bad_passphrase));
     }
 
-    inputs = json_array();
-    json_array_append_new(inputs, in);
+    return o;
+}
 
-    outputs = json_array();
-    out = rt->outputs.elts;
 
-    for (i = 0; i < rt->outputs.nelts; i++) {
-        ost = out[i].stats;
+json_t *
+ngx_http_route_api_output(ngx_srt_output_t *out)
+{
+    json_t                *o;
+    ngx_srt_shm_output_t  *ost;
 
-        status = ost->last_data == 0 ? "waiting"
-                 : (now - ost->last_data < 1000 ? "live" : "idle");
+    ost = out->stats;
 
-        o = json_pack("{s:s+, s:o, s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I,"
-                      " s:I, s:I, s:I, s:o}",
-                      "id", "out", "",
-                      "url", ngx_http_route_api_str(&out[i].url),
-                      "enabled", 1,
-                      "status", status,
-                      "since", (json_int_t) ost->since,
-                      "bytes", (json_int_t) ost->bytes,
-                      "packets", (json_int_t) ost->packets,
-                      "datagrams", (json_int_t) ost->datagrams,
-                      "bitrate", (json_int_t) ost->bitrate,
-                      "drops", (json_int_t) ost->drops,
-                      "overruns", (json_int_t) ost->overruns,
-                      "errors", (json_int_t) ost->errors,
-                      "last_errno", (json_int_t) ost->last_errno,
-                      "owner", ngx_http_route_api_owner(&ost->lease));
+    o = json_pack("{s:o, s:o, s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+                  " s:I, s:I, s:I, s:o}",
+                  "id", ngx_http_route_api_str(&out->id),
+                  "url", ngx_http_route_api_str(&out->url),
+                  "enabled", 1,
+                  "status", ngx_http_route_api_status(ost->last_data,
+                                                      ngx_srt_unix_msec()),
+                  "since", (json_int_t) ost->since,
+                  "last_data", (json_int_t) ost->last_data,
+                  "bytes", (json_int_t) ost->bytes,
+                  "packets", (json_int_t) ost->packets,
+                  "datagrams", (json_int_t) ost->datagrams,
+                  "bitrate", (json_int_t) ost->bitrate,
+                  "drops", (json_int_t) ost->drops,
+                  "overruns", (json_int_t) ost->overruns,
+                  "errors", (json_int_t) ost->errors,
+                  "last_errno", (json_int_t) ost->last_errno,
+                  "owner", ngx_http_route_api_owner(&ost->lease));
 
-        json_object_set_new(o, "id", json_sprintf("out%u", (unsigned) i));
-
-        if (out[i].srt) {
-            /* served by the SRT thread of every worker (listener) or of
-               its hash owner (caller): the connections say where */
-            json_object_set_new(o, "owner", json_null());
-            json_object_set_new(o, "srt",
-                                ngx_http_route_api_srt(rt, 0, &ost->connects,
-                                                       &ost->rejected,
-                                                       &ost->bad_passphrase));
-        }
-
-        json_array_append_new(outputs, o);
+    if (o && out->srt) {
+        /* served by the SRT thread of every worker (listener) or of its
+           hash owner (caller): the connections say where */
+        json_object_set_new(o, "owner", json_null());
+        json_object_set_new(o, "srt",
+                            ngx_http_route_api_srt(out->route, 0,
+                                                   &ost->connects,
+                                                   &ost->rejected,
+                                                   &ost->bad_passphrase));
     }
 
-    ring = &rt->ring.shm->ring;
-
-    route = json_pack("{s:o, s:o, s:b, s:s, s:o, s:o, s:o,"
-                      " s:{s:I, s:I, s:I, s:I, s:I},"
-                      " s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
-                      "id", ngx_http_route_api_str(&rt->name),
-                      "name", ngx_http_route_api_str(&rt->name),
-                      "enabled", 1,
-                      "source", "config",
-                      "owner", ngx_http_route_api_owner(&rt->ring.shm->lease),
-                      "inputs", inputs,
-                      "outputs", outputs,
-                      "http",
-                      "clients", (json_int_t) ngx_srt_http_clients(rt->http),
-                      "clients_total", (json_int_t) rt->http->clients_total,
-                      "bytes", (json_int_t) rt->http->bytes,
-                      "overruns", (json_int_t) rt->http->overruns,
-                      "closed_slow", (json_int_t) rt->http->closed_slow,
-                      "ring",
-                      "capacity", (json_int_t) ring->capacity,
-                      "write_seq", (json_int_t) srt_ring_published(ring),
-                      "raps", (json_int_t) ring->rap_count,
-                      "selector_packets", (json_int_t) rt->selector->packets,
-                      "selector_overruns", (json_int_t) rt->selector->overruns,
-                      "input_write_seq", (json_int_t)
-                          srt_ring_published(&rt->input->ring.shm->ring));
-
-    return route;
+    return o;
 }
 
 
 /* the gateway, its workers and the host */
 
 static ngx_int_t
-ngx_http_route_api_get_system(ngx_http_request_t *r, ngx_str_t *id)
+ngx_http_route_api_get_system(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx)
 {
     u_char                     *path;
     double                      load[3];
@@ -772,25 +1012,40 @@ ngx_http_route_api_owner(ngx_srt_lease_t *lease)
 }
 
 
-static json_t *
+json_t *
 ngx_http_route_api_str(ngx_str_t *s)
 {
     return json_stringn((const char *) s->data, s->len);
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_route_api_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *message)
 {
-    return ngx_http_route_api_send(r, status,
-                                   json_pack("{s:{s:i, s:s}}", "error",
-                                             "code", (int) status,
-                                             "message", message));
+    return ngx_http_route_api_error_field(r, status, message, NULL);
 }
 
 
-static ngx_int_t
+ngx_int_t
+ngx_http_route_api_error_field(ngx_http_request_t *r, ngx_uint_t status,
+    const char *message, const char *field)
+{
+    json_t  *json;
+
+    json = json_pack("{s:{s:i, s:s}}", "error", "code", (int) status,
+                     "message", message);
+
+    if (json && field && field[0]) {
+        json_object_set_new(json_object_get(json, "error"), "field",
+                            json_string(field));
+    }
+
+    return ngx_http_route_api_send(r, status, json);
+}
+
+
+ngx_int_t
 ngx_http_route_api_send(ngx_http_request_t *r, ngx_uint_t status,
     json_t *json)
 {
@@ -851,8 +1106,13 @@ ngx_http_route_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     ngx_http_core_loc_conf_t  *clcf;
 
+    ngx_http_route_api_main_conf_t  *amcf;
+
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_route_api_handler;
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_route_api_module);
+    amcf->enabled = 1;
 
     alcf->enabled = 1;
     alcf->conf_file = cf->conf_file->file.name.data;
@@ -981,6 +1241,57 @@ ngx_http_route_api_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     alcf->public_key = 1;
 
     return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_route_api_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_route_api_main_conf_t  *amcf;
+
+    amcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_route_api_main_conf_t));
+    if (amcf == NULL) {
+        return NULL;
+    }
+
+    amcf->retention = NGX_CONF_UNSET;
+    amcf->max_body = NGX_CONF_UNSET_SIZE;
+
+    return amcf;
+}
+
+
+static char *
+ngx_http_route_api_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_route_api_main_conf_t  *amcf = conf;
+
+    if (amcf->db.data == NULL) {
+        ngx_str_set(&amcf->db, "route_api.db");
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &amcf->db, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_init_value(amcf->retention, 100000);
+    ngx_conf_init_size_value(amcf->max_body, 64 * 1024);
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_route_api_init_process(ngx_cycle_t *cycle)
+{
+    return ngx_http_route_api_store_init(cycle);
+}
+
+
+static void
+ngx_http_route_api_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_route_api_store_exit(cycle);
 }
 
 

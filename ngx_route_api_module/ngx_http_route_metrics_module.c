@@ -297,11 +297,23 @@ ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
     uint64_t               now;
     ngx_uint_t             i, j, n;
     ngx_srt_route_t       *rt, **rtp;
-    ngx_srt_output_t      *out;
+    ngx_srt_output_t     **out;
     ngx_metrics_field_t   *f;
 
-    rtp = mcf->routes.elts;
-    n = mcf->routes.nelts;
+    /* nginx.conf's routes and the API's, in one list */
+
+    for (n = 0; ngx_srt_route_at(mcf, n); n++) { /* void */ }
+
+    rtp = ngx_palloc(m->r->pool, (n + 1) * sizeof(ngx_srt_route_t *));
+    if (rtp == NULL) {
+        m->error = 1;
+        return;
+    }
+
+    for (i = 0; i < n; i++) {
+        rtp[i] = ngx_srt_route_at(mcf, i);
+    }
+
     now = ngx_srt_unix_msec();
 
     /* the labels of every input and route, made once */
@@ -317,9 +329,15 @@ ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
         last = ngx_metrics_escape(name, rt->name.data, rt->name.len);
         *last = '\0';
 
-        ngx_sprintf(lbl + i * 768,
-                    "{route=\"%s\",input=\"in0\",kind=\"%s\"}%Z",
-                    name, ngx_metrics_kind(&rt->input->parsed));
+        if (rt->input) {
+            last = ngx_metrics_escape(olbl, rt->input->id.data,
+                                      rt->input->id.len);
+            *last = '\0';
+            ngx_sprintf(lbl + i * 768,
+                        "{route=\"%s\",input=\"%s\",kind=\"%s\"}%Z",
+                        name, olbl, ngx_metrics_kind(&rt->input->parsed));
+        }
+
         ngx_sprintf(lbl + i * 768 + 256, "{route=\"%s\"}%Z", name);
         ngx_sprintf(lbl + i * 768 + 512, "%s%Z", name);
     }
@@ -328,6 +346,10 @@ ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
                      "1 when the input received data in the last second.");
 
     for (i = 0; i < n; i++) {
+        if (rtp[i]->input == NULL) {
+            continue;
+        }
+
         ngx_metrics_printf(m, "srtgw_input_up%s %d\n", lbl + i * 768,
                            rtp[i]->input->stats->last_data
                            && now - rtp[i]->input->stats->last_data < 1000);
@@ -337,7 +359,9 @@ ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
         ngx_metrics_head(m, f->name, f->type, f->help);
 
         for (i = 0; i < n; i++) {
-            if (f->offset == ngx_metrics_in(rejected) && !rtp[i]->input->srt)
+            if (rtp[i]->input == NULL
+                || (f->offset == ngx_metrics_in(rejected)
+                    && !rtp[i]->input->srt))
             {
                 continue;
             }
@@ -354,11 +378,11 @@ ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
 
         for (j = 0; j < rtp[i]->outputs.nelts; j++) {
             ngx_metrics_printf(m, "srtgw_output_up{route=\"%s\","
-                               "output=\"out%ui\",kind=\"%s\"} %d\n",
-                               lbl + i * 768 + 512, j,
-                               ngx_metrics_kind(&out[j].parsed),
-                               out[j].stats->last_data
-                               && now - out[j].stats->last_data < 1000);
+                               "output=\"%V\",kind=\"%s\"} %d\n",
+                               lbl + i * 768 + 512, &out[j]->id,
+                               ngx_metrics_kind(&out[j]->parsed),
+                               out[j]->stats->last_data
+                               && now - out[j]->stats->last_data < 1000);
         }
     }
 
@@ -370,11 +394,11 @@ ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
 
             for (j = 0; j < rtp[i]->outputs.nelts; j++) {
                 ngx_snprintf(olbl, sizeof(olbl) - 1,
-                             "{route=\"%s\",output=\"out%ui\","
-                             "kind=\"%s\"}%Z", lbl + i * 768 + 512, j,
-                             ngx_metrics_kind(&out[j].parsed));
+                             "{route=\"%s\",output=\"%V\","
+                             "kind=\"%s\"}%Z", lbl + i * 768 + 512,
+                             &out[j]->id, ngx_metrics_kind(&out[j]->parsed));
                 olbl[sizeof(olbl) - 1] = '\0';
-                ngx_metrics_sample(m, f, olbl, out[j].stats);
+                ngx_metrics_sample(m, f, olbl, out[j]->stats);
             }
         }
     }

@@ -42,6 +42,7 @@ typedef struct {
 
 static ngx_int_t ngx_http_srt_ts_handler(ngx_http_request_t *r);
 static void ngx_http_srt_ts_wake(ngx_srt_reader_t *reader);
+static void ngx_http_srt_ts_gone(ngx_srt_reader_t *reader);
 static void ngx_http_srt_ts_wait_timeout(ngx_event_t *ev);
 static void ngx_http_srt_ts_alive(ngx_event_t *ev);
 static void ngx_http_srt_ts_close(ngx_http_srt_ts_ctx_t *ctx, ngx_int_t rc);
@@ -179,6 +180,7 @@ ngx_http_srt_ts_handler(ngx_http_request_t *r)
     ctx->request = r;
     ctx->route = rt;
     ctx->reader.handler = ngx_http_srt_ts_wake;
+    ctx->reader.gone = ngx_http_srt_ts_gone;
     ctx->reader.data = ctx;
 
     cln->handler = ngx_http_srt_ts_cleanup;
@@ -245,6 +247,41 @@ ngx_http_srt_ts_wake(ngx_srt_reader_t *reader)
         return;
     }
 
+    ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * The route is removed (API): the client ends, and nothing may refer to
+ * the route afterwards, since its memory goes.
+ */
+
+static void
+ngx_http_srt_ts_gone(ngx_srt_reader_t *reader)
+{
+    ngx_connection_t       *c;
+    ngx_http_srt_ts_ctx_t  *ctx = reader->data;
+
+    ngx_log_error(NGX_LOG_INFO, ctx->request->connection->log, 0,
+                  "srt route \"%V\" is removed, closing its client",
+                  &ctx->route->name);
+
+    if (ctx->wait.timer_set) {
+        ngx_del_timer(&ctx->wait);
+    }
+
+    ngx_srt_ring_detach(&ctx->route->ring, &ctx->reader);
+
+    if (ctx->counted) {
+        ctx->route->http->clients[ngx_srt_worker_slot()]--;
+        ctx->counted = 0;
+    }
+
+    ctx->route = NULL;
+    ctx->streaming = 0;
+
+    c = ctx->request->connection;
+    ngx_http_finalize_request(ctx->request, NGX_ERROR);
     ngx_http_run_posted_requests(c);
 }
 
@@ -579,6 +616,10 @@ ngx_http_srt_ts_cleanup(void *data)
 
     if (ctx->wait.timer_set) {
         ngx_del_timer(&ctx->wait);
+    }
+
+    if (ctx->route == NULL) {
+        return;     /* the route was removed: already let go */
     }
 
     ngx_srt_ring_detach(&ctx->route->ring, &ctx->reader);

@@ -113,7 +113,7 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
     ngx_array_t        *callers;
     ngx_srt_route_t   **rtp;
     ngx_srt_input_t    *in;
-    ngx_srt_output_t   *out;
+    ngx_srt_output_t   *out, **outp;
     ngx_srt_caller_t   *cl;
     ngx_connection_t   *c;
 
@@ -150,9 +150,11 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
             cl->ep = &in->ep;
         }
 
-        out = rtp[i]->outputs.elts;
+        outp = rtp[i]->outputs.elts;
         for (j = 0; j < rtp[i]->outputs.nelts; j++) {
-            if (!out[j].srt || out[j].port || out[j].worker != ngx_worker) {
+            out = outp[j];
+
+            if (!out->srt || out->port || out->worker != ngx_worker) {
                 continue;
             }
 
@@ -163,11 +165,11 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
 
             ngx_memzero(cl, sizeof(ngx_srt_caller_t));
             cl->route = rtp[i];
-            cl->output = &out[j];
-            cl->url = &out[j].url;
-            cl->parsed = &out[j].parsed;
-            cl->peer = &out[j].peer;
-            cl->ep = &out[j].ep;
+            cl->output = out;
+            cl->url = &out->url;
+            cl->parsed = &out->parsed;
+            cl->peer = &out->peer;
+            cl->ep = &out->ep;
         }
     }
 

@@ -31,8 +31,6 @@ static ngx_int_t ngx_srt_check_ports(ngx_conf_t *cf,
     ngx_srt_main_conf_t *mcf);
 static ngx_int_t ngx_srt_redact(ngx_conf_t *cf, ngx_str_t *url,
     ngx_str_t *safe);
-static ngx_uint_t ngx_srt_owner(ngx_str_t *a, const char *tag, ngx_str_t *b,
-    ngx_uint_t workers);
 static ngx_int_t ngx_srt_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_srt_init_process(ngx_cycle_t *cycle);
 static void ngx_srt_exit_process(ngx_cycle_t *cycle);
@@ -147,6 +145,13 @@ ngx_srt_create_conf(ngx_cycle_t *cycle)
         return NULL;
     }
 
+    if (ngx_array_init(&mcf->api_routes, cycle->pool, 4,
+                       sizeof(ngx_srt_route_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
     return mcf;
 }
 
@@ -165,7 +170,7 @@ ngx_srt_init_conf(ngx_cycle_t *cycle, void *conf)
     ngx_str_t            none = ngx_null_string;
     ngx_core_conf_t     *ccf;
     ngx_srt_route_t     *rt, **rtp;
-    ngx_srt_output_t    *out;
+    ngx_srt_output_t   **outp;
 
     ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
 
@@ -196,10 +201,10 @@ ngx_srt_init_conf(ngx_cycle_t *cycle, void *conf)
 
         }
 
-        out = rt->outputs.elts;
+        outp = rt->outputs.elts;
         for (j = 0; j < rt->outputs.nelts; j++) {
-            out[j].worker = ngx_srt_owner(&rt->name, "output", &out[j].url,
-                                          mcf->workers);
+            outp[j]->worker = ngx_srt_owner(&rt->name, "output",
+                                            &outp[j]->url, mcf->workers);
         }
     }
 
@@ -226,7 +231,7 @@ ngx_srt_redact(ngx_conf_t *cf, ngx_str_t *url, ngx_str_t *safe)
 }
 
 
-static ngx_uint_t
+ngx_uint_t
 ngx_srt_owner(ngx_str_t *a, const char *tag, ngx_str_t *b, ngx_uint_t workers)
 {
     uint32_t  crc;
@@ -475,6 +480,7 @@ ngx_srt_input(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     in->route = rt;
+    ngx_str_set(&in->id, "in0");
     in->conf_file = cf->conf_file->file.name.data;
     in->conf_line = cf->conf_file->line;
 
@@ -517,7 +523,7 @@ ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_t         *value, safe;
     ngx_uint_t         i;
     ngx_srt_route_t   *rt;
-    ngx_srt_output_t  *out;
+    ngx_srt_output_t  *out, **outp;
 
     rt = mcf->current;
     value = cf->args->elts;
@@ -526,10 +532,10 @@ ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    out = rt->outputs.elts;
+    outp = rt->outputs.elts;
     for (i = 0; i < rt->outputs.nelts; i++) {
-        if (out[i].url.len == safe.len
-            && ngx_strncmp(out[i].url.data, safe.data, safe.len) == 0)
+        if (outp[i]->url.len == safe.len
+            && ngx_strncmp(outp[i]->url.data, safe.data, safe.len) == 0)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "duplicate output \"%V\" in route \"%V\"",
@@ -538,12 +544,25 @@ ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    out = ngx_array_push(&rt->outputs);
+    out = ngx_pcalloc(cf->pool, sizeof(ngx_srt_output_t));
     if (out == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    ngx_memzero(out, sizeof(ngx_srt_output_t));
+    out->id.data = ngx_pnalloc(cf->pool, sizeof("out") + NGX_INT_T_LEN);
+    if (out->id.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    out->id.len = ngx_sprintf(out->id.data, "out%ui", rt->outputs.nelts)
+                  - out->id.data;
+
+    outp = ngx_array_push(&rt->outputs);
+    if (outp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *outp = out;
 
     out->route = rt;
     out->url = safe;
@@ -682,7 +701,7 @@ ngx_srt_route_t *
 ngx_srt_find_route(ngx_cycle_t *cycle, ngx_str_t *name)
 {
     ngx_uint_t            i;
-    ngx_srt_route_t     **rtp;
+    ngx_srt_route_t      *rt;
     ngx_srt_main_conf_t  *mcf;
 
     mcf = ngx_srt_get_main_conf(cycle);
@@ -690,14 +709,38 @@ ngx_srt_find_route(ngx_cycle_t *cycle, ngx_str_t *name)
         return NULL;
     }
 
-    rtp = mcf->routes.elts;
-
-    for (i = 0; i < mcf->routes.nelts; i++) {
-        if (rtp[i]->name.len == name->len
-            && ngx_strncmp(rtp[i]->name.data, name->data, name->len) == 0)
+    for (i = 0; (rt = ngx_srt_route_at(mcf, i)); i++) {
+        if (rt->name.len == name->len
+            && ngx_strncmp(rt->name.data, name->data, name->len) == 0)
         {
-            return rtp[i];
+            return rt;
         }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The routes of this worker, by index: nginx.conf's, then the API's.  The
+ * API's change at run time: the event loop only, not the SRT thread.
+ */
+
+ngx_srt_route_t *
+ngx_srt_route_at(ngx_srt_main_conf_t *mcf, ngx_uint_t i)
+{
+    ngx_srt_route_t  **rtp;
+
+    if (i < mcf->routes.nelts) {
+        rtp = mcf->routes.elts;
+        return rtp[i];
+    }
+
+    i -= mcf->routes.nelts;
+
+    if (i < mcf->api_routes.nelts) {
+        rtp = mcf->api_routes.elts;
+        return rtp[i];
     }
 
     return NULL;
@@ -880,7 +923,7 @@ ngx_srt_init_process(ngx_cycle_t *cycle)
 {
     ngx_uint_t            i, j;
     ngx_srt_route_t      *rt, **rtp;
-    ngx_srt_output_t     *out;
+    ngx_srt_output_t    **outp;
     ngx_srt_main_conf_t  *mcf;
 
     mcf = ngx_srt_get_main_conf(cycle);
@@ -931,12 +974,12 @@ ngx_srt_init_process(ngx_cycle_t *cycle)
             return NGX_ERROR;
         }
 
-        out = rt->outputs.elts;
+        outp = rt->outputs.elts;
         for (j = 0; j < rt->outputs.nelts; j++) {
-            out[j].last_bytes = out[j].stats->bytes;
+            outp[j]->last_bytes = outp[j]->stats->bytes;
 
-            if (!out[j].srt && out[j].worker == ngx_worker
-                && ngx_srt_udp_output_start(cycle, &out[j]) != NGX_OK)
+            if (!outp[j]->srt && outp[j]->worker == ngx_worker
+                && ngx_srt_udp_output_start(cycle, outp[j]) != NGX_OK)
             {
                 return NGX_ERROR;
             }
@@ -966,33 +1009,36 @@ ngx_srt_tick(ngx_event_t *ev)
 {
     ngx_srt_main_conf_t  *mcf = ev->data;
 
-    ngx_uint_t         i, j;
-    ngx_msec_t         elapsed;
-    ngx_srt_input_t   *in;
-    ngx_srt_route_t  **rtp;
-    ngx_srt_output_t  *out;
+    ngx_uint_t          i, j;
+    ngx_msec_t          elapsed;
+    ngx_srt_input_t    *in;
+    ngx_srt_route_t    *rt;
+    ngx_srt_output_t  **outp;
 
     elapsed = ngx_current_msec - ngx_srt_tick_last;
     ngx_srt_tick_last = ngx_current_msec;
 
-    rtp = mcf->routes.elts;
+    /* a missed wake-up must not leave this worker behind for long */
+    ngx_srt_runtime_check((ngx_cycle_t *) ngx_cycle, 0);
 
-    for (i = 0; elapsed && i < mcf->routes.nelts; i++) {
-        in = rtp[i]->input;
+    for (i = 0; elapsed && (rt = ngx_srt_route_at(mcf, i)); i++) {
+        in = rt->input;
 
         /* SRT endpoints may be written by any worker: the hash owner
            computes their rates */
 
-        if (in->owned || (in->srt && in->worker == ngx_worker)) {
+        if (in && (in->owned || (in->srt && in->worker == ngx_worker))) {
             ngx_srt_bitrate(&in->stats->bytes, &in->last_bytes,
                             &in->stats->bitrate, elapsed);
         }
 
-        out = rtp[i]->outputs.elts;
-        for (j = 0; j < rtp[i]->outputs.nelts; j++) {
-            if (out[j].owned || (out[j].srt && out[j].worker == ngx_worker)) {
-                ngx_srt_bitrate(&out[j].stats->bytes, &out[j].last_bytes,
-                                &out[j].stats->bitrate, elapsed);
+        outp = rt->outputs.elts;
+        for (j = 0; j < rt->outputs.nelts; j++) {
+            if (outp[j]->owned
+                || (outp[j]->srt && outp[j]->worker == ngx_worker))
+            {
+                ngx_srt_bitrate(&outp[j]->stats->bytes, &outp[j]->last_bytes,
+                                &outp[j]->stats->bitrate, elapsed);
             }
         }
     }
@@ -1008,7 +1054,7 @@ ngx_srt_exit_process(ngx_cycle_t *cycle)
 {
     ngx_uint_t            i, j;
     ngx_srt_route_t     **rtp;
-    ngx_srt_output_t     *out;
+    ngx_srt_output_t    **outp;
     ngx_srt_main_conf_t  *mcf;
 
     mcf = ngx_srt_get_main_conf(cycle);
@@ -1019,13 +1065,15 @@ ngx_srt_exit_process(ngx_cycle_t *cycle)
 
     ngx_srt_libsrt_stop(cycle);
 
+    ngx_srt_runtime_exit(cycle);
+
     rtp = mcf->routes.elts;
 
     for (i = 0; i < mcf->routes.nelts; i++) {
-        out = rtp[i]->outputs.elts;
+        outp = rtp[i]->outputs.elts;
         for (j = 0; j < rtp[i]->outputs.nelts; j++) {
-            if (!out[j].srt) {
-                ngx_srt_udp_output_stop(&out[j]);
+            if (!outp[j]->srt) {
+                ngx_srt_udp_output_stop(outp[j]);
             }
         }
     }

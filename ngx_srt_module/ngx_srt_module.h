@@ -29,7 +29,7 @@
 #define NGX_SRT_WAKE_SLOTS       (8 * sizeof(ngx_atomic_uint_t))
 #define NGX_SRT_CC_PIDS          16      /* per-PID CC error table size */
 #define NGX_SRT_NAME_LEN         64
-#define NGX_SRT_DIR_ENTRIES      512
+#define NGX_SRT_DIR_ENTRIES      8192    /* named blocks in the zone */
 #define NGX_SRT_KEY_LEN          240
 
 #define NGX_SRT_BATCH            64      /* datagrams per recvmmsg/sendmmsg */
@@ -173,6 +173,8 @@ typedef struct {
 typedef struct {
     ngx_atomic_t              started;       /* unix ms the zone was made */
     ngx_atomic_t              reloads;       /* configurations since */
+    ngx_atomic_t              desired;       /* generation of the API's
+                                                desired state (SQLite) */
 } ngx_srt_shm_global_t;
 
 
@@ -204,6 +206,8 @@ typedef void (*ngx_srt_reader_handler_pt)(ngx_srt_reader_t *reader);
 struct ngx_srt_reader_s {
     srt_ring_reader_t         rd;
     ngx_srt_reader_handler_pt handler;
+    ngx_srt_reader_handler_pt gone;      /* the ring's route is removed:
+                                            detach and let go of it */
     void                     *data;
     ngx_queue_t               queue;
     unsigned                  linked:1;
@@ -238,6 +242,7 @@ typedef struct {
 
 
 typedef struct {
+    ngx_str_t                 id;            /* "in0" in nginx.conf */
     ngx_str_t                 url;
     srt_url_t                 parsed;
     ngx_addr_t                addr;          /* bind address */
@@ -258,6 +263,8 @@ typedef struct {
 
     /* owner worker only */
     ngx_connection_t         *connection;
+    ngx_uint_t                own_socket;    /* opened by this worker (API
+                                                routes), not by the master */
     srt_ts_sync_t             sync;
     srt_ts_analyzer_t        *analyzer;
     ngx_event_t               claim;         /* retries a contended claim */
@@ -270,6 +277,7 @@ typedef struct {
 
 
 typedef struct {
+    ngx_str_t                 id;            /* "outN" in nginx.conf */
     ngx_str_t                 url;
     srt_url_t                 parsed;
     ngx_addr_t                peer;
@@ -290,6 +298,9 @@ typedef struct {
     ngx_event_t               claim;
     uint64_t                  last_bytes;
     unsigned                  owned:1;
+
+    uint32_t                  hash;          /* API: of the desired URL */
+    ngx_pool_t               *pool;          /* API: the output's memory */
 } ngx_srt_output_t;
 
 
@@ -297,8 +308,14 @@ struct ngx_srt_route_s {
     ngx_str_t                 name;
     size_t                    ring_size;
     ngx_uint_t                worker;        /* selector owner index */
-    ngx_srt_input_t          *input;
-    ngx_array_t               outputs;       /* ngx_srt_output_t */
+    ngx_srt_input_t          *input;         /* NULL: an API route without
+                                                an enabled input */
+    ngx_array_t               outputs;       /* ngx_srt_output_t * */
+
+    /* routes created through the API (ngx_srt_runtime.c) */
+    ngx_uint_t                api;
+    ngx_pool_t               *pool;          /* the route's own memory */
+    uint32_t                  input_hash;    /* of the desired input */
 
     ngx_srt_ring_t            ring;          /* the route ring */
     ngx_srt_shm_output_t     *selector;      /* selector lease + position */
@@ -361,10 +378,38 @@ typedef struct {
     ngx_array_t               srt_ports;     /* ngx_srt_srt_port_t */
     ngx_srt_shm_conns_t      *conns;
     ngx_srt_shm_global_t     *global;
+    ngx_array_t               api_routes;    /* ngx_srt_route_t *, of this
+                                                worker: event loop only */
 } ngx_srt_main_conf_t;
 
 
-extern ngx_module_t  ngx_srt_module;
+/* a route of the API's desired state, as the reconciler hands it over */
+typedef struct {
+    ngx_str_t                 id;
+    ngx_str_t                 url;           /* as stored: secrets included */
+    ngx_int_t                 priority;      /* inputs: lower is preferred */
+    ngx_uint_t                enabled;
+} ngx_srt_endpoint_desc_t;
+
+
+typedef struct {
+    ngx_str_t                 name;
+    ngx_uint_t                enabled;
+    ngx_array_t               inputs;        /* ngx_srt_endpoint_desc_t */
+    ngx_array_t               outputs;       /* ngx_srt_endpoint_desc_t */
+} ngx_srt_route_desc_t;
+
+
+/*
+ * Set by the API module: reads the desired state and hands it to
+ * ngx_srt_runtime_apply(); returns the generation it applied, or -1 to be
+ * called again later (database busy).
+ */
+typedef int64_t (*ngx_srt_reconcile_pt)(ngx_cycle_t *cycle);
+
+
+extern ngx_module_t          ngx_srt_module;
+extern ngx_srt_reconcile_pt  ngx_srt_reconcile;
 
 
 #define ngx_srt_get_main_conf(cycle)                                          \
@@ -373,6 +418,9 @@ extern ngx_module_t  ngx_srt_module;
 
 /* ngx_srt_module.c */
 ngx_srt_route_t *ngx_srt_find_route(ngx_cycle_t *cycle, ngx_str_t *name);
+ngx_srt_route_t *ngx_srt_route_at(ngx_srt_main_conf_t *mcf, ngx_uint_t i);
+ngx_uint_t ngx_srt_owner(ngx_str_t *a, const char *tag, ngx_str_t *b,
+    ngx_uint_t workers);
 ngx_listening_t *ngx_srt_input_listening(ngx_cycle_t *cycle,
     ngx_srt_input_t *in);
 ngx_listening_t *ngx_srt_dgram_listening(ngx_conf_t *cf, ngx_addr_t *addr,
@@ -385,6 +433,13 @@ ngx_int_t ngx_srt_resolve(ngx_conf_t *cf, ngx_str_t *url, srt_url_t *parsed,
 
 /* ngx_srt_shm.c: zone, leases, wake-ups and local reader dispatch */
 ngx_int_t ngx_srt_init_zone(ngx_shm_zone_t *shm_zone, void *data);
+ngx_int_t ngx_srt_shm_route(ngx_srt_main_conf_t *mcf, ngx_log_t *log,
+    ngx_srt_route_t *rt);
+ngx_int_t ngx_srt_shm_input(ngx_srt_main_conf_t *mcf, ngx_log_t *log,
+    ngx_srt_input_t *in);
+ngx_int_t ngx_srt_shm_output(ngx_srt_main_conf_t *mcf, ngx_log_t *log,
+    ngx_srt_output_t *out, const char *kind, ngx_str_t *key);
+void ngx_srt_wake_workers(ngx_srt_main_conf_t *mcf);
 ngx_int_t ngx_srt_wake_init_master(ngx_cycle_t *cycle,
     ngx_srt_main_conf_t *mcf);
 ngx_int_t ngx_srt_wake_init_worker(ngx_cycle_t *cycle,
@@ -407,6 +462,8 @@ ngx_int_t ngx_srt_udp_input_init_master(ngx_cycle_t *cycle,
     ngx_srt_input_t *in);
 ngx_int_t ngx_srt_udp_input_start(ngx_cycle_t *cycle, ngx_srt_input_t *in);
 void ngx_srt_udp_input_release(ngx_srt_input_t *in);
+ngx_int_t ngx_srt_udp_input_open(ngx_cycle_t *cycle, ngx_srt_input_t *in);
+void ngx_srt_udp_input_stop(ngx_srt_input_t *in);
 ngx_uint_t ngx_srt_input_datagram(ngx_srt_input_t *in, srt_ts_sync_t *sync,
     srt_ts_analyzer_t *analyzer, unsigned *flags, u_char *buf, size_t len);
 void ngx_srt_input_resume_counters(ngx_srt_input_t *in, srt_ts_sync_t *sync,
@@ -416,6 +473,7 @@ void ngx_srt_input_publish_counters(ngx_srt_input_t *in, srt_ts_sync_t *sync,
 
 /* ngx_srt_selector.c */
 ngx_int_t ngx_srt_selector_start(ngx_cycle_t *cycle, ngx_srt_route_t *rt);
+void ngx_srt_selector_stop(ngx_srt_route_t *rt);
 
 /* ngx_srt_udp_output.c */
 ngx_int_t ngx_srt_udp_output_conf(ngx_conf_t *cf, ngx_srt_output_t *out);
@@ -431,6 +489,17 @@ ngx_int_t ngx_srt_srt_ports_fixup(ngx_srt_main_conf_t *mcf);
 void ngx_srt_srt_listen_unexpected(ngx_connection_t *c);
 ngx_socket_t ngx_srt_srt_port_adopt(ngx_cycle_t *cycle,
     ngx_srt_srt_port_t *port);
+
+/* ngx_srt_runtime.c: routes made through the API */
+ngx_int_t ngx_srt_runtime_apply(ngx_cycle_t *cycle, ngx_array_t *desired);
+void ngx_srt_runtime_check(ngx_cycle_t *cycle, ngx_uint_t force);
+void ngx_srt_runtime_exit(ngx_cycle_t *cycle);
+void ngx_srt_desired_changed(ngx_cycle_t *cycle, int64_t generation);
+ngx_int_t ngx_srt_endpoint_check(ngx_pool_t *pool, ngx_str_t *url,
+    ngx_uint_t output, ngx_addr_t *addr, u_char *err, size_t len);
+ngx_int_t ngx_srt_addr_conflict(ngx_addr_t *a, ngx_addr_t *b);
+ngx_int_t ngx_srt_config_conflict(ngx_cycle_t *cycle, ngx_addr_t *addr,
+    u_char *err, size_t len);
 
 /* ngx_srt_libsrt.c: the SRT thread */
 ngx_int_t ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf);

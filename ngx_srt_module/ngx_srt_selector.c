@@ -52,6 +52,28 @@ ngx_srt_selector_start(ngx_cycle_t *cycle, ngx_srt_route_t *rt)
 }
 
 
+/* the route is removed or its input replaced (API routes) */
+
+void
+ngx_srt_selector_stop(ngx_srt_route_t *rt)
+{
+    if (rt->claim.timer_set) {
+        ngx_del_timer(&rt->claim);
+    }
+
+    if (rt->input) {
+        ngx_srt_ring_detach(&rt->input->ring, &rt->reader);
+    }
+
+    rt->owned = 0;
+
+    if (rt->analyzer) {
+        ngx_free(rt->analyzer);
+        rt->analyzer = NULL;
+    }
+}
+
+
 static void
 ngx_srt_selector_claim(ngx_event_t *ev)
 {

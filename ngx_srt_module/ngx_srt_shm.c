@@ -24,6 +24,7 @@
 
 typedef struct {
     u_char                    key[NGX_SRT_KEY_LEN];
+    uint32_t                  hash;      /* of key: compared first */
     void                     *ptr;
     size_t                    size;
 } ngx_srt_dir_entry_t;
@@ -68,7 +69,7 @@ ngx_srt_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_srt_dir_t        *dir;
     ngx_slab_pool_t      *pool;
     ngx_srt_route_t      *rt, **rtp;
-    ngx_srt_output_t     *out;
+    ngx_srt_output_t    **outp;
     ngx_srt_main_conf_t  *mcf;
     ngx_log_t            *log;
 
@@ -114,50 +115,120 @@ ngx_srt_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     for (i = 0; i < mcf->routes.nelts; i++) {
         rt = rtp[i];
 
-        if (ngx_srt_shm_ring(pool, dir, log, &rt->ring, rt->ring_size,
-                             &rt->name, NULL)
-            != NGX_OK
-            || ngx_srt_shm_ring(pool, dir, log, &rt->input->ring,
-                                rt->ring_size, &rt->name, &rt->input->url)
-               != NGX_OK)
+        if (ngx_srt_shm_route(mcf, log, rt) != NGX_OK
+            || ngx_srt_shm_input(mcf, log, rt->input) != NGX_OK)
         {
             return NGX_ERROR;
         }
 
-        rt->selector = ngx_srt_shm_get(pool, dir, log,
-                                       sizeof(ngx_srt_shm_output_t), &created,
-                                       "sel/%V", &rt->name);
-        rt->http = ngx_srt_shm_get(pool, dir, log, sizeof(ngx_srt_shm_http_t),
-                                   &created, "http/%V", &rt->name);
-        rt->input->stats = ngx_srt_shm_get(pool, dir, log,
-                                           sizeof(ngx_srt_shm_input_t),
-                                           &created, "in/%V/%V", &rt->name,
-                                           &rt->input->url);
-
-        if (rt->selector == NULL || rt->http == NULL
-            || rt->input->stats == NULL)
-        {
-            return NGX_ERROR;
-        }
-
-        if (created) {
-            rt->input->stats->since = ngx_srt_unix_msec();
-        }
-
-        out = rt->outputs.elts;
+        outp = rt->outputs.elts;
         for (j = 0; j < rt->outputs.nelts; j++) {
-            out[j].stats = ngx_srt_shm_get(pool, dir, log,
-                                           sizeof(ngx_srt_shm_output_t),
-                                           &created, "out/%V/%V", &rt->name,
-                                           &out[j].url);
-            if (out[j].stats == NULL) {
+            if (ngx_srt_shm_output(mcf, log, outp[j], "out", &outp[j]->url)
+                != NGX_OK)
+            {
                 return NGX_ERROR;
             }
-
-            if (created) {
-                out[j].stats->since = ngx_srt_unix_msec();
-            }
         }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The blocks of a route, an input and an output, found by name or created:
+ * at configuration in the master, and at run time by every worker for
+ * routes made through the API (the directory lock makes that safe).
+ */
+
+ngx_int_t
+ngx_srt_shm_route(ngx_srt_main_conf_t *mcf, ngx_log_t *log,
+    ngx_srt_route_t *rt)
+{
+    ngx_uint_t        created;
+    ngx_srt_dir_t    *dir;
+    ngx_slab_pool_t  *pool;
+
+    pool = (ngx_slab_pool_t *) mcf->zone->shm.addr;
+    dir = pool->data;
+
+    if (ngx_srt_shm_ring(pool, dir, log, &rt->ring, rt->ring_size, &rt->name,
+                         NULL)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    rt->selector = ngx_srt_shm_get(pool, dir, log,
+                                   sizeof(ngx_srt_shm_output_t), &created,
+                                   "sel/%V", &rt->name);
+    rt->http = ngx_srt_shm_get(pool, dir, log, sizeof(ngx_srt_shm_http_t),
+                               &created, "http/%V", &rt->name);
+
+    if (rt->selector == NULL || rt->http == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_srt_shm_input(ngx_srt_main_conf_t *mcf, ngx_log_t *log,
+    ngx_srt_input_t *in)
+{
+    ngx_uint_t        created;
+    ngx_srt_dir_t    *dir;
+    ngx_slab_pool_t  *pool;
+
+    pool = (ngx_slab_pool_t *) mcf->zone->shm.addr;
+    dir = pool->data;
+
+    if (ngx_srt_shm_ring(pool, dir, log, &in->ring, in->route->ring_size,
+                         &in->route->name, &in->url)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    in->stats = ngx_srt_shm_get(pool, dir, log, sizeof(ngx_srt_shm_input_t),
+                                &created, "in/%V/%V", &in->route->name,
+                                &in->url);
+    if (in->stats == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (created) {
+        in->stats->since = ngx_srt_unix_msec();
+    }
+
+    return NGX_OK;
+}
+
+
+/* kind and key: "out" and the URL in nginx.conf, "aout" and the id for
+   API routes, whose URL may change under the same id */
+
+ngx_int_t
+ngx_srt_shm_output(ngx_srt_main_conf_t *mcf, ngx_log_t *log,
+    ngx_srt_output_t *out, const char *kind, ngx_str_t *key)
+{
+    ngx_uint_t        created;
+    ngx_srt_dir_t    *dir;
+    ngx_slab_pool_t  *pool;
+
+    pool = (ngx_slab_pool_t *) mcf->zone->shm.addr;
+    dir = pool->data;
+
+    out->stats = ngx_srt_shm_get(pool, dir, log, sizeof(ngx_srt_shm_output_t),
+                                 &created, "%s/%V/%V", kind,
+                                 &out->route->name, key);
+    if (out->stats == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (created) {
+        out->stats->since = ngx_srt_unix_msec();
     }
 
     return NGX_OK;
@@ -189,6 +260,7 @@ ngx_srt_shm_ring(ngx_slab_pool_t *pool, ngx_srt_dir_t *dir, ngx_log_t *log,
     }
 
     ngx_queue_init(&ring->readers);
+    ring->nreaders = 0;
 
     return NGX_OK;
 }
@@ -199,7 +271,8 @@ ngx_srt_shm_get(ngx_slab_pool_t *pool, ngx_srt_dir_t *dir, ngx_log_t *log,
     size_t size, ngx_uint_t *created, const char *fmt, ...)
 {
     u_char               key[NGX_SRT_KEY_LEN], *last;
-    uint32_t             crc;
+    uint32_t             crc, hash;
+    ngx_uint_t           level;
     va_list              args;
     ngx_uint_t           i;
     ngx_srt_dir_entry_t *e;
@@ -217,34 +290,48 @@ ngx_srt_shm_get(ngx_slab_pool_t *pool, ngx_srt_dir_t *dir, ngx_log_t *log,
     *last = '\0';
     *created = 0;
 
+    hash = ngx_crc32_short(key, last - key);
+
+    /* at run time (API routes) a full zone is an error, not the end */
+    level = (ngx_process == NGX_PROCESS_WORKER) ? NGX_LOG_ERR : NGX_LOG_EMERG;
+
+    /* workers add blocks at run time (API routes): one at a time */
+    ngx_shmtx_lock(&pool->mutex);
+
     for (i = 0; i < dir->n; i++) {
         e = &dir->entry[i];
 
-        if (e->size == size && ngx_strcmp(e->key, key) == 0) {
+        if (e->hash == hash && e->size == size
+            && ngx_strcmp(e->key, key) == 0)
+        {
+            ngx_shmtx_unlock(&pool->mutex);
             return e->ptr;
         }
     }
 
     if (dir->n == NGX_SRT_DIR_ENTRIES) {
-        ngx_log_error(NGX_LOG_EMERG, log, 0,
-                      "srt zone directory is full (%d entries)",
+        ngx_shmtx_unlock(&pool->mutex);
+        ngx_log_error(level, log, 0, "srt zone directory is full (%d entries)",
                       NGX_SRT_DIR_ENTRIES);
         return NULL;
     }
 
     e = &dir->entry[dir->n];
 
-    e->ptr = ngx_slab_calloc(pool, size);
+    e->ptr = ngx_slab_calloc_locked(pool, size);
     if (e->ptr == NULL) {
-        ngx_log_error(NGX_LOG_EMERG, log, 0,
-                      "srt zone is too small for \"%s\" (%uz bytes), "
-                      "increase shm_size", key, size);
+        ngx_shmtx_unlock(&pool->mutex);
+        ngx_log_error(level, log, 0, "srt zone is too small for \"%s\" "
+                      "(%uz bytes), increase shm_size", key, size);
         return NULL;
     }
 
     ngx_cpystrn(e->key, key, NGX_SRT_KEY_LEN);
+    e->hash = hash;
     e->size = size;
     dir->n++;
+
+    ngx_shmtx_unlock(&pool->mutex);
 
     *created = 1;
 
@@ -464,7 +551,28 @@ ngx_srt_wake_handler(ngx_event_t *ev)
                       "read(eventfd) failed");
     }
 
+    /* the same eventfd says "the desired state changed" */
+    ngx_srt_runtime_check((ngx_cycle_t *) ngx_cycle, 0);
+
     ngx_srt_dispatch(ev);
+}
+
+
+/* after a change of the API's desired state: every worker reconciles */
+
+void
+ngx_srt_wake_workers(ngx_srt_main_conf_t *mcf)
+{
+    uint64_t    one = 1;
+    ngx_uint_t  i, slot;
+
+    for (i = 0; i < mcf->workers; i++) {
+        slot = (mcf->wake_base + i) % NGX_SRT_WAKE_SLOTS;
+
+        if (ngx_srt_wake_fd[slot] != -1) {
+            (void) write(ngx_srt_wake_fd[slot], &one, sizeof(uint64_t));
+        }
+    }
 }
 
 

@@ -305,8 +305,7 @@ ngx_srt_srt_port_adopt(ngx_cycle_t *cycle, ngx_srt_srt_port_t *port)
  * Once every port is known: turn the indexes kept by inputs and outputs
  * into pointers, and point the entries at their inputs and outputs again
  * (entries were copied when a port's array grew, which is fine: they hold
- * pointers to the pool-allocated inputs; outputs live in route arrays that
- * may also have moved, so they are looked up again by URL).
+ * pointers to the pool-allocated inputs and outputs).
  */
 
 ngx_int_t
@@ -314,7 +313,7 @@ ngx_srt_srt_ports_fixup(ngx_srt_main_conf_t *mcf)
 {
     ngx_uint_t            i, j, k;
     ngx_srt_route_t     **rtp;
-    ngx_srt_output_t     *out;
+    ngx_srt_output_t     *out, **outp;
     ngx_srt_srt_port_t   *port;
     ngx_srt_srt_entry_t  *e;
 
@@ -326,20 +325,22 @@ ngx_srt_srt_ports_fixup(ngx_srt_main_conf_t *mcf)
             rtp[i]->input->port = &port[(uintptr_t) rtp[i]->input->port - 1];
         }
 
-        out = rtp[i]->outputs.elts;
+        outp = rtp[i]->outputs.elts;
 
         for (j = 0; j < rtp[i]->outputs.nelts; j++) {
-            if (!out[j].srt || out[j].port == NULL) {
+            out = outp[j];
+
+            if (!out->srt || out->port == NULL) {
                 continue;
             }
 
-            out[j].port = &port[(uintptr_t) out[j].port - 1];
+            out->port = &port[(uintptr_t) out->port - 1];
 
-            e = out[j].port->entries.elts;
+            e = out->port->entries.elts;
 
-            for (k = 0; k < out[j].port->entries.nelts; k++) {
+            for (k = 0; k < out->port->entries.nelts; k++) {
                 if (e[k].route == rtp[i]) {
-                    e[k].output = &out[j];
+                    e[k].output = out;
                 }
             }
         }

@@ -26,6 +26,11 @@
 static ngx_int_t ngx_srt_udp_input_check_addrs(ngx_conf_t *cf,
     ngx_srt_input_t *in);
 static void ngx_srt_udp_input_unexpected(ngx_connection_t *c);
+static void ngx_srt_udp_input_join(ngx_srt_input_t *in, ngx_socket_t fd,
+    ngx_log_t *log);
+static ngx_int_t ngx_srt_udp_input_run(ngx_cycle_t *cycle,
+    ngx_srt_input_t *in, ngx_connection_t *c);
+static void ngx_srt_udp_input_retry(ngx_event_t *ev);
 static void ngx_srt_udp_input_claim(ngx_event_t *ev);
 static ngx_int_t ngx_srt_udp_input_claimed(ngx_srt_input_t *in);
 static void ngx_srt_udp_input_read(ngx_event_t *rev);
@@ -134,11 +139,21 @@ ngx_srt_udp_input_unexpected(ngx_connection_t *c)
 ngx_int_t
 ngx_srt_udp_input_init_master(ngx_cycle_t *cycle, ngx_srt_input_t *in)
 {
+    if (in->multicast && in->listening->fd != (ngx_socket_t) -1) {
+        ngx_srt_udp_input_join(in, in->listening->fd, cycle->log);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_srt_udp_input_join(ngx_srt_input_t *in, ngx_socket_t fd, ngx_log_t *log)
+{
     int                      off, rc, opt;
     void                    *arg;
     socklen_t                len;
     ngx_uint_t               i, n;
-    ngx_socket_t             fd;
     struct ip_mreqn          mreq;
     struct ip_mreq_source    smreq;
     struct sockaddr_in      *sin;
@@ -146,12 +161,6 @@ ngx_srt_udp_input_init_master(ngx_cycle_t *cycle, ngx_srt_input_t *in)
 #if (NGX_HAVE_INET6)
     struct ipv6_mreq         mreq6;
 #endif
-
-    fd = in->listening->fd;
-
-    if (!in->multicast || fd == (ngx_socket_t) -1) {
-        return NGX_OK;
-    }
 
     iface.s_addr = htonl(INADDR_ANY);
 
@@ -169,12 +178,12 @@ ngx_srt_udp_input_init_master(ngx_cycle_t *cycle, ngx_srt_input_t *in)
                        sizeof(mreq6)) == -1
             && ngx_errno != NGX_EADDRINUSE)
         {
-            ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_errno,
+            ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
                           "input \"%V\": IPV6_JOIN_GROUP failed", &in->url);
             (void) ngx_atomic_fetch_add(&in->stats->errors, 1);
         }
 
-        return NGX_OK;
+        return;
     }
 #endif
 
@@ -213,21 +222,18 @@ ngx_srt_udp_input_init_master(ngx_cycle_t *cycle, ngx_srt_input_t *in)
         rc = setsockopt(fd, IPPROTO_IP, opt, arg, len);
 
         if (rc == -1 && ngx_errno != NGX_EADDRINUSE) {
-            ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_errno,
+            ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
                           "input \"%V\": joining the multicast group failed",
                           &in->url);
             (void) ngx_atomic_fetch_add(&in->stats->errors, 1);
         }
     }
-
-    return NGX_OK;
 }
 
 
 ngx_int_t
 ngx_srt_udp_input_start(ngx_cycle_t *cycle, ngx_srt_input_t *in)
 {
-    ngx_int_t          rc;
     ngx_connection_t  *c;
 
     c = in->listening->connection;
@@ -252,12 +258,135 @@ ngx_srt_udp_input_start(ngx_cycle_t *cycle, ngx_srt_input_t *in)
         return NGX_ERROR;
     }
 
-    in->analyzer = ngx_alloc(sizeof(srt_ts_analyzer_t), cycle->log);
-    if (in->analyzer == NULL) {
-        return NGX_ERROR;
+    return ngx_srt_udp_input_run(cycle, in, c);
+}
+
+
+/*
+ * An input of an API route: its owner opens the socket itself.  It is
+ * SO_REUSEPORT so that after a reload the new owner can bind before the
+ * old one lets go; the old one closes it when it loses the lease.  A bind
+ * that fails (the port is taken by something else) is retried every second.
+ */
+
+ngx_int_t
+ngx_srt_udp_input_open(ngx_cycle_t *cycle, ngx_srt_input_t *in)
+{
+    int                on, rcvbuf;
+    ngx_socket_t       s;
+    ngx_connection_t  *c;
+
+    in->claim.handler = ngx_srt_udp_input_retry;
+    in->claim.data = in;
+    in->claim.log = cycle->log;
+    in->claim.cancelable = 1;
+
+    s = ngx_socket(in->addr.sockaddr->sa_family, SOCK_DGRAM, 0);
+    if (s == (ngx_socket_t) -1) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_socket_errno,
+                      "input \"%V\": socket() failed", &in->url);
+        goto retry;
     }
 
-    srt_ts_analyzer_init(in->analyzer);
+    on = 1;
+    rcvbuf = in->parsed.rcvbuf > 0 ? in->parsed.rcvbuf : NGX_SRT_RCVBUF;
+
+    if (ngx_nonblocking(s) == -1
+        || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(int)) == -1
+        || setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(int)) == -1)
+    {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_socket_errno,
+                      "input \"%V\": socket setup failed", &in->url);
+        (void) ngx_close_socket(s);
+        goto retry;
+    }
+
+    (void) setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(int));
+
+    if (bind(s, in->addr.sockaddr, in->addr.socklen) == -1) {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_socket_errno,
+                      "input \"%V\" of route \"%V\": bind() failed, "
+                      "retrying", &in->url, &in->route->name);
+        (void) ngx_close_socket(s);
+        goto retry;
+    }
+
+    if (in->multicast) {
+        ngx_srt_udp_input_join(in, s, cycle->log);
+    }
+
+    c = ngx_get_connection(s, cycle->log);
+    if (c == NULL) {
+        (void) ngx_close_socket(s);
+        goto retry;
+    }
+
+    c->log = cycle->log;
+    c->read->log = cycle->log;
+    c->write->log = cycle->log;
+
+    in->own_socket = 1;
+
+    return ngx_srt_udp_input_run(cycle, in, c);
+
+retry:
+
+    (void) ngx_atomic_fetch_add(&in->stats->errors, 1);
+    ngx_add_timer(&in->claim, 1000);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_srt_udp_input_retry(ngx_event_t *ev)
+{
+    ngx_srt_input_t  *in = ev->data;
+
+    if (!ngx_exiting) {
+        (void) ngx_srt_udp_input_open((ngx_cycle_t *) ngx_cycle, in);
+    }
+}
+
+
+/* an input of an API route is removed, or its route */
+
+void
+ngx_srt_udp_input_stop(ngx_srt_input_t *in)
+{
+    if (in->claim.timer_set) {
+        ngx_del_timer(&in->claim);
+    }
+
+    if (in->own_socket && in->connection) {
+        ngx_close_connection(in->connection);
+    }
+
+    in->connection = NULL;
+    in->own_socket = 0;
+    in->owned = 0;
+
+    if (in->analyzer) {
+        ngx_free(in->analyzer);
+        in->analyzer = NULL;
+    }
+}
+
+
+static ngx_int_t
+ngx_srt_udp_input_run(ngx_cycle_t *cycle, ngx_srt_input_t *in,
+    ngx_connection_t *c)
+{
+    ngx_int_t  rc;
+
+    if (in->analyzer == NULL) {
+        in->analyzer = ngx_alloc(sizeof(srt_ts_analyzer_t), cycle->log);
+        if (in->analyzer == NULL) {
+            return NGX_ERROR;
+        }
+
+        srt_ts_analyzer_init(in->analyzer);
+    }
 
     c->data = in;
     c->read->handler = ngx_srt_udp_input_read;
@@ -269,6 +398,13 @@ ngx_srt_udp_input_start(ngx_cycle_t *cycle, ngx_srt_input_t *in)
     in->claim.cancelable = 1;
 
     rc = ngx_srt_udp_input_claimed(in);
+
+    if (rc == NGX_DECLINED && in->own_socket) {
+        ngx_close_connection(c);
+        in->connection = NULL;
+        in->own_socket = 0;
+        return NGX_OK;
+    }
 
     if (rc != NGX_OK) {
         if (c->read->active) {
@@ -403,6 +539,15 @@ ngx_srt_udp_input_read(ngx_event_t *rev)
                       "srt route \"%V\": input \"%V\" handed over",
                       &in->route->name, &in->url);
         in->owned = 0;
+
+        if (in->own_socket) {
+            /* leave the port to the new owner's socket */
+            ngx_close_connection(c);
+            in->connection = NULL;
+            in->own_socket = 0;
+            return;
+        }
+
         (void) ngx_del_event(rev, NGX_READ_EVENT, 0);
         return;
     }

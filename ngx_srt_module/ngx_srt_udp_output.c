@@ -403,6 +403,10 @@ ngx_srt_udp_output_send(ngx_srt_reader_t *reader)
 void
 ngx_srt_udp_output_stop(ngx_srt_output_t *out)
 {
+    if (out->claim.timer_set) {
+        ngx_del_timer(&out->claim);
+    }
+
     if (!out->owned) {
         return;
     }

@@ -387,7 +387,7 @@ ngx_srt_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     rt->conf_file = cf->conf_file->file.name.data;
     rt->conf_line = cf->conf_file->line;
 
-    if (ngx_array_init(&rt->outputs, cf->pool, 4, sizeof(ngx_srt_output_t))
+    if (ngx_array_init(&rt->outputs, cf->pool, 4, sizeof(ngx_srt_output_t *))
         != NGX_OK)
     {
         return NGX_CONF_ERROR;

@@ -139,6 +139,7 @@ ngx_int_t
 ngx_http_route_api_store_init(ngx_cycle_t *cycle)
 {
     char                             err[SRT_STORE_ERR_LEN];
+    ngx_uint_t                       tries;
     ngx_http_route_api_main_conf_t  *amcf;
 
     if (ngx_process != NGX_PROCESS_WORKER
@@ -154,8 +155,22 @@ ngx_http_route_api_store_init(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    ngx_route_api_st = srt_store_open((char *) amcf->db.data,
-                                      NGX_ROUTE_API_BUSY_MS, err);
+    /*
+     * Workers start together: while one creates or migrates a new file,
+     * the others may find it locked beyond the busy timeout (switching to
+     * WAL does not wait).  They try again for a few seconds.
+     */
+
+    for (tries = 0; tries < 40; tries++) {
+        ngx_route_api_st = srt_store_open((char *) amcf->db.data,
+                                          NGX_ROUTE_API_BUSY_MS, err);
+
+        if (ngx_route_api_st || ngx_strstr(err, "busy") == NULL) {
+            break;
+        }
+
+        ngx_msleep(50 + ngx_random() % 50);
+    }
 
     if (ngx_route_api_st == NULL) {
         /* routes of nginx.conf go on; the API answers 503 for its own */
@@ -484,6 +499,13 @@ ngx_route_api_load(const char *id, ngx_uint_t state, json_t **route,
     int                    rc;
     char                   err[SRT_STORE_ERR_LEN];
     ngx_route_api_load_t   ld;
+
+    if (ngx_route_api_st == NULL) {
+        ngx_route_api_fail(fail, NGX_HTTP_SERVICE_UNAVAILABLE, NULL,
+                           "the API database is not open (see the error "
+                           "log)");
+        return NGX_ERROR;
+    }
 
     ld.json = NULL;
     ld.state = state;
@@ -1971,6 +1993,13 @@ ngx_route_api_begin(ngx_route_api_fail_t *fail)
 {
     int   rc;
     char  err[SRT_STORE_ERR_LEN];
+
+    if (ngx_route_api_st == NULL) {
+        ngx_route_api_fail(fail, NGX_HTTP_SERVICE_UNAVAILABLE, NULL,
+                           "the API database is not open (see the error "
+                           "log)");
+        return NGX_ERROR;
+    }
 
     rc = srt_store_begin(ngx_route_api_st, err);
 

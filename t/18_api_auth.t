@@ -145,8 +145,10 @@ for my $name (sort keys %bad) {
 
 $r = call(hs256({ role => 'viewer', exp => $now + 600 }), method => 'POST');
 is($r->{status}, 403, 'a viewer may not change anything: 403');
+$r = call(hs256({ role => 'operator', exp => $now + 600 }), method => 'POST');
+is($r->{status}, 403, 'an operator may not create routes: 403');
 $r = call(hs256({ role => 'admin', exp => $now + 600 }), method => 'POST');
-is($r->{status}, 405, 'an admin gets 405 (the API is read-only so far)');
+is($r->{status}, 400, 'an admin passes authorisation (then: no body, 400)');
 
 $gw->stop;
 

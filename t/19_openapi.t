@@ -51,8 +51,9 @@ is("@unhandled", '', 'every documented operation is in the handler');
 # live: the same document, and the documented paths answer
 
 my $gw = SRTGW->new(workers => 2);
-my ($in) = $gw->ports(1);
-$gw->write_conf(srt => "route demo { input udp://127.0.0.1:$in; }");
+my ($in, $out) = $gw->ports(2);
+$gw->write_conf(srt => "route demo { input udp://127.0.0.1:$in;"
+                     . " output udp://127.0.0.1:$out; }");
 $gw->start;
 
 my $r = $gw->api('/api/openapi.json');
@@ -63,6 +64,8 @@ for my $op (sort keys %documented) {
     my ($m, $path) = split ' ', $op;
     next unless $m eq 'get';
     (my $url = "/api$path") =~ s/\{id\}/demo/g;
+    $url =~ s/\{iid\}/in0/g;
+    $url =~ s/\{oid\}/out0/g;
     $r = $gw->api($url);
     is($r->{status}, 200, "GET $url answers");
 }

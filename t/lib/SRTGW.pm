@@ -100,6 +100,8 @@ sub http_port {
 
 # write_conf(srt => TEXT inside srt{}, http => extra TEXT inside server{},
 #            api => directives of the /api/ location (default auth off),
+#            http_main => TEXT at the top of http{} (e.g. route_api_db,
+#            route_api_audit_retention, route_api_max_body),
 #            location_live => extra directives for /live/, workers => N)
 sub write_conf {
     my ($self, %o) = @_;
@@ -113,6 +115,8 @@ sub write_conf {
     my $listen = $o{listen} ? " $o{listen}" : '';
     # the API's own directives; tests of the API itself set jwt here
     my $api = $o{api} // 'route_api_auth off;';
+    # http{}-level directives (only when given: the default text is unchanged)
+    my $http_main = defined $o{http_main} ? "    $o{http_main}\n" : '';
     my $conf = <<"EOF";
 worker_processes $workers;
 ${user}error_log logs/error.log info;
@@ -124,7 +128,7 @@ srt {
 $srt
 }
 http {
-    log_format w '\$pid \$status \$body_bytes_sent \$request';
+${http_main}    log_format w '\$pid \$status \$body_bytes_sent \$request';
     access_log logs/access.log w;
     client_body_temp_path tmp/body;
     proxy_temp_path tmp/proxy;
@@ -522,6 +526,84 @@ sub wait_route {
         return undef if time > $deadline;
         sleep 0.1;
     }
+}
+
+# ---------------------------------------------------------------- API changes
+
+# api_req(METHOD, PATH, DATA, token => JWT, headers => {..}, timeout => S)
+# DATA: a Perl structure sent as JSON, or a string sent as is (undef: no
+# body); Content-Type: application/json when there is a body.  Like api(),
+# plus {error} when the request could not be made (then status is undef).
+sub api_req {
+    my ($self, $method, $path, $data, %o) = @_;
+    my %h = %{ $o{headers} || {} };
+    $h{Authorization} = "Bearer $o{token}" if defined $o{token};
+    my $body;
+    if (defined $data) {
+        $body = ref $data ? JSON::PP->new->canonical->encode($data) : $data;
+        $h{'Content-Type'} //= 'application/json';
+    }
+    my $r = eval {
+        $self->api($path, method => $method, headers => \%h, body => $body,
+                   timeout => $o{timeout});
+    };
+    return $r || { status => undef, json => undef, body => '', headers => {},
+                   error => $@ || 'unknown error' };
+}
+
+# the desired-state fields of an API Route object (no counters, no status):
+# id, name, enabled, source, created, updated, inputs {id url priority
+# enabled}, outputs {id url enabled}
+sub desired_route {
+    my ($r) = @_;
+    return undef unless ref $r eq 'HASH';
+    my $pick = sub {
+        my ($h, @k) = @_;
+        return { map { exists $h->{$_} ? ($_ => $h->{$_}) : () } @k };
+    };
+    my $d = $pick->($r, qw(id name enabled source created updated));
+    $d->{inputs} = [ map { $pick->($_, qw(id url priority enabled)) }
+                     @{ $r->{inputs} || [] } ];
+    $d->{outputs} = [ map { $pick->($_, qw(id url enabled)) }
+                      @{ $r->{outputs} || [] } ];
+    return $d;
+}
+
+# canonical JSON text of a structure (for comparisons and diagnostics)
+sub canon { JSON::PP->new->canonical->allow_nonref->encode($_[0]) }
+
+# The last line of access.log (or the last one matching RE) as
+# {pid, status, bytes, request}: the log format starts with $pid, and nginx
+# writes the line before it closes the connection, so right after api()
+# this tells which worker answered.
+sub last_access {
+    my ($self, $re) = @_;
+    open my $fh, '<', $self->access_log or return undef;
+    my $last;
+    while (my $l = <$fh>) { $last = $l if !$re || $l =~ $re }
+    return undef unless defined $last;
+    chomp $last;
+    my ($pid, $status, $bytes, $req) = split / /, $last, 4;
+    return { pid => $pid, status => $status, bytes => $bytes,
+             request => $req };
+}
+
+# sqlite(SQL, db => FILE): one statement through python3's sqlite3 module
+# (the sqlite3 CLI may be missing); the file must exist (it is not created).
+# Returns the rows as [[col, ...], ...], or undef with the error in
+# $self->{sqlite_error}.  FILE defaults to PREFIX/route_api.db.
+sub sqlite {
+    my ($self, $sql, %o) = @_;
+    my $db = $o{db} // "$self->{prefix}/route_api.db";
+    my $py = 'import sys, json, sqlite3, urllib.parse as u; '
+           . 'c = sqlite3.connect("file:" + u.quote(sys.argv[1]) + "?mode=rw",'
+           . ' uri=True, timeout=5); '
+           . 'print(json.dumps([list(r) for r in c.execute(sys.argv[2])'
+           . '.fetchall()], default=str))';
+    my $out = _run_capture('/usr/bin/python3', '-c', $py, $db, $sql);
+    my $rows = $? ? undef : eval { decode_json($out) };
+    $self->{sqlite_error} = $rows ? undef : $out;
+    return $rows;
 }
 
 # ---------------------------------------------------------------- media
@@ -961,6 +1043,32 @@ sub _http_data {
 
 sub body { $_[0]{body} }
 sub status { $_[0]{status} }
+
+# forget what the sink received so far; a UDP sink also drops what is
+# waiting in its socket
+sub reset {
+    my ($s) = @_;
+    if ($s->{kind} eq 'udp' && $s->{sock}) {
+        my $buf;
+        for (1 .. 100_000) {
+            my $from = recv($s->{sock}, $buf, 65536, Socket::MSG_DONTWAIT());
+            last unless defined $from && length $buf;
+        }
+        $s->{datagrams} = 0;
+        $s->{sizes} = {};
+    }
+    $s->{body} = '';
+    $s->{chunks} = [];
+    $s->{t0} = time;
+    return $s;
+}
+
+# number of data arrivals after time T (and before U when given)
+sub arrivals {
+    my ($s, $t, $u) = @_;
+    return scalar grep { $_->[0] > $t && (!defined $u || $_->[0] <= $u) }
+                       @{ $s->{chunks} };
+}
 sub header { $_[0]{headers}{ lc $_[1] } }
 
 sub close {

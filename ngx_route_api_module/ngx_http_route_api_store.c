@@ -840,7 +840,8 @@ ngx_http_route_api_routes(ngx_http_request_t *r,
             ngx_snprintf((u_char *) field, sizeof(field), "%s[%ui]%Z",
                          output ? "outputs" : "inputs", k);
 
-            if (ngx_route_api_put_ep(r->pool, idbuf, output, &ep[k], 0, field, &fail)
+            if (ngx_route_api_put_ep(r->pool, idbuf, output, &ep[k], 0,
+                                     field, &fail)
                 != NGX_OK)
             {
                 goto rollback;
@@ -1118,7 +1119,9 @@ ngx_http_route_api_endpoints(ngx_http_request_t *r,
         goto rollback;
     }
 
-    if (ngx_route_api_put_ep(r->pool, id, output, &ep, 1, "", &fail) != NGX_OK) {
+    if (ngx_route_api_put_ep(r->pool, id, output, &ep, 1, "", &fail)
+        != NGX_OK)
+    {
         goto rollback;
     }
 
@@ -1288,7 +1291,9 @@ ngx_http_route_api_endpoint(ngx_http_request_t *r,
             }
         }
 
-        if (ngx_route_api_put_ep(r->pool, id, output, &ep, 0, "", &fail) != NGX_OK) {
+        if (ngx_route_api_put_ep(r->pool, id, output, &ep, 0, "", &fail)
+            != NGX_OK)
+        {
             if (before) {
                 json_decref(before);
             }
@@ -2025,8 +2030,10 @@ ngx_route_api_finish(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx,
     int                              rc;
     char                             err[SRT_STORE_ERR_LEN], *resource;
     char                            *btext, *atext, *actor, *addr;
+    u_char                          *p;
     size_t                           skip;
     int64_t                          gen;
+    const char                      *created;
     json_t                          *reply;
     ngx_http_core_loc_conf_t        *clcf;
     srt_store_audit_t                a;
@@ -2038,7 +2045,15 @@ ngx_route_api_finish(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx,
     btext = before ? json_dumps(before, JSON_COMPACT) : NULL;
     atext = after ? json_dumps(after, JSON_COMPACT) : NULL;
 
-    resource = ngx_pnalloc(r->pool, r->uri.len + 1);
+    /* a POST creates below the path: the audit names the new thing */
+    created = NULL;
+
+    if (r->method == NGX_HTTP_POST && status == NGX_HTTP_CREATED && after) {
+        created = json_string_value(json_object_get(after, "id"));
+    }
+
+    resource = ngx_pnalloc(r->pool, r->uri.len + 2
+                                    + (created ? ngx_strlen(created) : 0));
     actor = ngx_pnalloc(r->pool, ctx->auth.actor.len + 1);
     addr = ngx_pnalloc(r->pool, r->connection->addr_text.len + 1);
 
@@ -2059,8 +2074,15 @@ ngx_route_api_finish(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx,
         skip = 0;
     }
 
-    ngx_cpystrn((u_char *) resource, r->uri.data + skip,
-                r->uri.len - skip + 1);
+    p = ngx_cpymem((u_char *) resource, r->uri.data + skip,
+                   r->uri.len - skip);
+
+    if (created) {
+        *p++ = '/';
+        p = ngx_cpymem(p, created, ngx_strlen(created));
+    }
+
+    *p = '\0';
     ngx_cpystrn((u_char *) actor, ctx->auth.actor.data,
                 ctx->auth.actor.len + 1);
     ngx_cpystrn((u_char *) addr, r->connection->addr_text.data,

@@ -1104,8 +1104,7 @@ ngx_http_route_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_route_api_loc_conf_t *alcf = conf;
 
-    ngx_http_core_loc_conf_t  *clcf;
-
+    ngx_http_core_loc_conf_t        *clcf;
     ngx_http_route_api_main_conf_t  *amcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);

@@ -756,52 +756,74 @@ ngx_int_t
 ngx_srt_resolve(ngx_conf_t *cf, ngx_str_t *url, srt_url_t *parsed,
     ngx_uint_t listen, ngx_addr_t *addr, ngx_uint_t *multicast)
 {
-    u_char           *p;
-    ngx_url_t         u;
-    struct sockaddr  *sa;
+    ngx_url_t  u;
 
-    p = ngx_pnalloc(cf->pool, ngx_strlen(parsed->host) + sizeof("[]:65535"));
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memzero(&u, sizeof(ngx_url_t));
-
-    if (parsed->host[0] == '\0') {
-        u.url.len = ngx_sprintf(p, "%d", (int) parsed->port) - p;
-
-    } else if (ngx_strchr(parsed->host, ':')) {
-        u.url.len = ngx_sprintf(p, "[%s]:%d", parsed->host,
-                                (int) parsed->port) - p;
-    } else {
-        u.url.len = ngx_sprintf(p, "%s:%d", parsed->host,
-                                (int) parsed->port) - p;
-    }
-
-    u.url.data = p;
-    u.listen = listen;
-
-    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0) {
+    if (ngx_srt_parse_host(cf->pool, parsed, listen, 0, &u) != NGX_OK
+        || u.naddrs == 0)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid URL \"%V\": %s",
                            url, u.err ? u.err : "host not found");
         return NGX_ERROR;
     }
 
     *addr = u.addrs[0];
-    sa = addr->sockaddr;
-    *multicast = 0;
-
-    if (sa->sa_family == AF_INET) {
-        *multicast = IN_MULTICAST(ntohl(
-                         ((struct sockaddr_in *) sa)->sin_addr.s_addr));
-#if (NGX_HAVE_INET6)
-    } else if (sa->sa_family == AF_INET6) {
-        *multicast = IN6_IS_ADDR_MULTICAST(
-                         &((struct sockaddr_in6 *) sa)->sin6_addr);
-#endif
-    }
+    *multicast = ngx_srt_multicast(addr->sockaddr);
 
     return NGX_OK;
+}
+
+
+/* host and port of a parsed URL through ngx_parse_url(): u->err says why
+   not; no_resolve leaves host names unresolved (u->naddrs == 0) */
+
+ngx_int_t
+ngx_srt_parse_host(ngx_pool_t *pool, srt_url_t *parsed, ngx_uint_t listen,
+    ngx_uint_t no_resolve, ngx_url_t *u)
+{
+    u_char  *p;
+
+    ngx_memzero(u, sizeof(ngx_url_t));
+
+    p = ngx_pnalloc(pool, ngx_strlen(parsed->host) + sizeof("[]:65535"));
+    if (p == NULL) {
+        u->err = "out of memory";
+        return NGX_ERROR;
+    }
+
+    if (parsed->host[0] == '\0') {
+        u->url.len = ngx_sprintf(p, "%d", (int) parsed->port) - p;
+
+    } else if (ngx_strchr(parsed->host, ':')) {
+        u->url.len = ngx_sprintf(p, "[%s]:%d", parsed->host,
+                                 (int) parsed->port) - p;
+    } else {
+        u->url.len = ngx_sprintf(p, "%s:%d", parsed->host,
+                                 (int) parsed->port) - p;
+    }
+
+    u->url.data = p;
+    u->listen = listen;
+    u->no_resolve = no_resolve;
+
+    return ngx_parse_url(pool, u);
+}
+
+
+ngx_uint_t
+ngx_srt_multicast(struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET) {
+        return IN_MULTICAST(ntohl(
+                   ((struct sockaddr_in *) sa)->sin_addr.s_addr));
+    }
+
+#if (NGX_HAVE_INET6)
+    if (sa->sa_family == AF_INET6) {
+        return IN6_IS_ADDR_MULTICAST(&((struct sockaddr_in6 *) sa)->sin6_addr);
+    }
+#endif
+
+    return 0;
 }
 
 

@@ -430,6 +430,9 @@ void ngx_srt_bitrate(ngx_atomic_t *bytes, uint64_t *last, ngx_atomic_t *bitrate,
     ngx_msec_t elapsed);
 ngx_int_t ngx_srt_resolve(ngx_conf_t *cf, ngx_str_t *url, srt_url_t *parsed,
     ngx_uint_t listen, ngx_addr_t *addr, ngx_uint_t *multicast);
+ngx_int_t ngx_srt_parse_host(ngx_pool_t *pool, srt_url_t *parsed,
+    ngx_uint_t listen, ngx_uint_t no_resolve, ngx_url_t *u);
+ngx_uint_t ngx_srt_multicast(struct sockaddr *sa);
 
 /* ngx_srt_shm.c: zone, leases, wake-ups and local reader dispatch */
 ngx_int_t ngx_srt_init_zone(ngx_shm_zone_t *shm_zone, void *data);

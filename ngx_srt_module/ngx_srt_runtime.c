@@ -713,10 +713,8 @@ ngx_srt_runtime_url(ngx_pool_t *pool, ngx_str_t *url, ngx_uint_t output,
     size_t len)
 {
     char              perr[SRT_URL_ERR_LEN];
-    u_char           *p;
     ngx_url_t         u;
     struct in_addr    a;
-    struct sockaddr  *sa;
 
     if (srt_url_parse((char *) url->data, url->len, output, parsed, perr)
         != 0)
@@ -737,30 +735,9 @@ ngx_srt_runtime_url(ngx_pool_t *pool, ngx_str_t *url, ngx_uint_t output,
         return NGX_DECLINED;
     }
 
-    p = ngx_pnalloc(pool, ngx_strlen(parsed->host) + sizeof("[]:65535"));
-    if (p == NULL) {
-        ngx_snprintf(err, len, "out of memory%Z");
-        return NGX_ERROR;
-    }
+    /* numeric only: the event loop never waits for DNS */
 
-    ngx_memzero(&u, sizeof(ngx_url_t));
-
-    if (parsed->host[0] == '\0') {
-        u.url.len = ngx_sprintf(p, "%d", (int) parsed->port) - p;
-
-    } else if (ngx_strchr(parsed->host, ':')) {
-        u.url.len = ngx_sprintf(p, "[%s]:%d", parsed->host,
-                                (int) parsed->port) - p;
-    } else {
-        u.url.len = ngx_sprintf(p, "%s:%d", parsed->host,
-                                (int) parsed->port) - p;
-    }
-
-    u.url.data = p;
-    u.listen = !output;
-    u.no_resolve = 1;       /* the event loop never waits for DNS */
-
-    if (ngx_parse_url(pool, &u) != NGX_OK) {
+    if (ngx_srt_parse_host(pool, parsed, !output, 1, &u) != NGX_OK) {
         ngx_snprintf(err, len, "invalid address: %s%Z",
                      u.err ? u.err : "unknown error");
         return NGX_DECLINED;
@@ -773,18 +750,7 @@ ngx_srt_runtime_url(ngx_pool_t *pool, ngx_str_t *url, ngx_uint_t output,
     }
 
     *addr = u.addrs[0];
-    sa = addr->sockaddr;
-    *multicast = 0;
-
-    if (sa->sa_family == AF_INET) {
-        *multicast = IN_MULTICAST(ntohl(
-                         ((struct sockaddr_in *) sa)->sin_addr.s_addr));
-#if (NGX_HAVE_INET6)
-    } else if (sa->sa_family == AF_INET6) {
-        *multicast = IN6_IS_ADDR_MULTICAST(
-                         &((struct sockaddr_in6 *) sa)->sin6_addr);
-#endif
-    }
+    *multicast = ngx_srt_multicast(addr->sockaddr);
 
     if (!output) {
         if (parsed->nsources && !*multicast) {

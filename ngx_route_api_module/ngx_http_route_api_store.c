@@ -101,6 +101,10 @@ static ngx_int_t ngx_route_api_ctx_id(ngx_str_t *s, char *buf,
     ngx_route_api_fail_t *fail, ngx_uint_t status);
 static ngx_int_t ngx_route_api_config_route(ngx_str_t *name,
     ngx_route_api_fail_t *fail);
+static ngx_int_t ngx_route_api_get(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx);
+static ngx_int_t ngx_route_api_writable(ngx_str_t *name, char *id,
+    ngx_route_api_fail_t *fail);
 static ngx_int_t ngx_route_api_check_ports(ngx_pool_t *pool,
     ngx_route_api_ep_t *ep, const char *route, const char *field,
     ngx_route_api_fail_t *fail);
@@ -551,6 +555,80 @@ ngx_route_api_find_ep(json_t *route, ngx_uint_t output, const char *id)
 }
 
 
+/*
+ * GET of a route, of its inputs or outputs, or of one of them: a route of
+ * nginx.conf from shared memory, an API route from its desired state with
+ * the live state.
+ */
+
+static ngx_int_t
+ngx_route_api_get(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx)
+{
+    char                   id[SRT_STORE_ID_LEN + 1];
+    char                   eid[SRT_STORE_ID_LEN + 1];
+    json_t                *route, *e;
+    ngx_uint_t             output;
+    ngx_srt_route_t       *rt;
+    ngx_route_api_fail_t   fail;
+
+    fail.status = 0;
+
+    rt = ngx_srt_find_route((ngx_cycle_t *) ngx_cycle, &ctx->id[0]);
+
+    if (rt && !rt->api) {
+        route = ngx_http_route_api_route(rt);
+
+    } else if (ngx_route_api_ctx_id(&ctx->id[0], id, &fail,
+                                    NGX_HTTP_NOT_FOUND) != NGX_OK
+               || ngx_route_api_load(id, 1, &route, &fail) != NGX_OK)
+    {
+        return ngx_route_api_failed(r, &fail);
+    }
+
+    if (ngx_strcmp(ctx->path->pattern, "/routes/{id}") == 0) {
+        return ngx_http_route_api_send(r, NGX_HTTP_OK, route);
+    }
+
+    output = ngx_strstr(ctx->path->pattern, "/outputs") != NULL;
+
+    if (ctx->id[1].len == 0) {
+        e = json_object_get(route, output ? "outputs" : "inputs");
+
+    } else if (ngx_route_api_ctx_id(&ctx->id[1], eid, &fail,
+                                    NGX_HTTP_NOT_FOUND) == NGX_OK)
+    {
+        e = ngx_route_api_find_ep(route, output, eid);
+
+    } else {
+        e = NULL;
+    }
+
+    e = json_incref(e);
+    json_decref(route);
+
+    if (e == NULL) {
+        return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
+                                        output ? "no such output"
+                                               : "no such input");
+    }
+
+    return ngx_http_route_api_send(r, NGX_HTTP_OK, e);
+}
+
+
+/* a change of route {id}: not one of nginx.conf, and a valid id */
+
+static ngx_int_t
+ngx_route_api_writable(ngx_str_t *name, char *id, ngx_route_api_fail_t *fail)
+{
+    if (ngx_route_api_config_route(name, fail) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_route_api_ctx_id(name, id, fail, NGX_HTTP_NOT_FOUND);
+}
+
+
 /* GET /routes: nginx.conf's then the API's; POST /routes */
 
 ngx_int_t
@@ -895,35 +973,16 @@ ngx_http_route_api_route_item(ngx_http_request_t *r,
     json_t                *body, *before, *after, *v;
     ngx_int_t              enabled;
     const char            *key;
-    ngx_srt_route_t       *rt;
     ngx_route_api_fail_t   fail;
+
+    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+        return ngx_route_api_get(r, ctx);
+    }
 
     fail.status = 0;
 
-    rt = ngx_srt_find_route((ngx_cycle_t *) ngx_cycle, &ctx->id[0]);
-
-    if (rt && !rt->api) {
-        if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
-            return ngx_http_route_api_send(r, NGX_HTTP_OK,
-                                           ngx_http_route_api_route(rt));
-        }
-
-        (void) ngx_route_api_config_route(&ctx->id[0], &fail);
+    if (ngx_route_api_writable(&ctx->id[0], id, &fail) != NGX_OK) {
         return ngx_route_api_failed(r, &fail);
-    }
-
-    if (ngx_route_api_ctx_id(&ctx->id[0], id, &fail, NGX_HTTP_NOT_FOUND)
-        != NGX_OK)
-    {
-        return ngx_route_api_failed(r, &fail);
-    }
-
-    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
-        if (ngx_route_api_load(id, 1, &after, &fail) != NGX_OK) {
-            return ngx_route_api_failed(r, &fail);
-        }
-
-        return ngx_http_route_api_send(r, NGX_HTTP_OK, after);
     }
 
     if (r->method == NGX_HTTP_PUT) {
@@ -1043,46 +1102,21 @@ ngx_http_route_api_endpoints(ngx_http_request_t *r,
     char                   id[SRT_STORE_ID_LEN + 1];
     json_t                *body, *route, *e, *after;
     ngx_uint_t             output;
-    ngx_srt_route_t       *rt;
     ngx_route_api_ep_t     ep;
     ngx_route_api_fail_t   fail;
+
+    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+        return ngx_route_api_get(r, ctx);
+    }
+
+    /* POST */
 
     fail.status = 0;
     output = ngx_strstr(ctx->path->pattern, "/outputs") != NULL;
 
-    rt = ngx_srt_find_route((ngx_cycle_t *) ngx_cycle, &ctx->id[0]);
-
-    if (rt && !rt->api) {
-        if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
-            route = ngx_http_route_api_route(rt);
-            e = json_incref(json_object_get(route,
-                                            output ? "outputs" : "inputs"));
-            json_decref(route);
-            return ngx_http_route_api_send(r, NGX_HTTP_OK, e);
-        }
-
-        (void) ngx_route_api_config_route(&ctx->id[0], &fail);
+    if (ngx_route_api_writable(&ctx->id[0], id, &fail) != NGX_OK) {
         return ngx_route_api_failed(r, &fail);
     }
-
-    if (ngx_route_api_ctx_id(&ctx->id[0], id, &fail, NGX_HTTP_NOT_FOUND)
-        != NGX_OK)
-    {
-        return ngx_route_api_failed(r, &fail);
-    }
-
-    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
-        if (ngx_route_api_load(id, 1, &route, &fail) != NGX_OK) {
-            return ngx_route_api_failed(r, &fail);
-        }
-
-        e = json_incref(json_object_get(route, output ? "outputs" : "inputs"));
-        json_decref(route);
-
-        return ngx_http_route_api_send(r, NGX_HTTP_OK, e);
-    }
-
-    /* POST */
 
     if (ngx_route_api_parse(ctx, &body, &fail) != NGX_OK) {
         return ngx_route_api_failed(r, &fail);
@@ -1153,63 +1187,24 @@ ngx_http_route_api_endpoint(ngx_http_request_t *r,
     int                    rc;
     char                   id[SRT_STORE_ID_LEN + 1], eid[SRT_STORE_ID_LEN + 1];
     char                   err[SRT_STORE_ERR_LEN];
-    json_t                *body, *route, *before, *after, *e;
+    json_t                *body, *route, *before, *after;
     ngx_uint_t             output, status;
     const char            *action;
-    ngx_srt_route_t       *rt;
     ngx_route_api_ep_t     ep;
     ngx_route_api_fail_t   fail;
+
+    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+        return ngx_route_api_get(r, ctx);
+    }
 
     fail.status = 0;
     output = ngx_strstr(ctx->path->pattern, "/outputs") != NULL;
 
-    rt = ngx_srt_find_route((ngx_cycle_t *) ngx_cycle, &ctx->id[0]);
-
-    if (rt && !rt->api) {
-        if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
-            route = ngx_http_route_api_route(rt);
-
-            ngx_cpystrn((u_char *) eid, ctx->id[1].data,
-                        ngx_min(ctx->id[1].len + 1, sizeof(eid)));
-            e = json_incref(ngx_route_api_find_ep(route, output, eid));
-            json_decref(route);
-
-            if (e == NULL) {
-                return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
-                                                output ? "no such output"
-                                                       : "no such input");
-            }
-
-            return ngx_http_route_api_send(r, NGX_HTTP_OK, e);
-        }
-
-        (void) ngx_route_api_config_route(&ctx->id[0], &fail);
-        return ngx_route_api_failed(r, &fail);
-    }
-
-    if (ngx_route_api_ctx_id(&ctx->id[0], id, &fail, NGX_HTTP_NOT_FOUND)
-        != NGX_OK
+    if (ngx_route_api_writable(&ctx->id[0], id, &fail) != NGX_OK
         || ngx_route_api_ctx_id(&ctx->id[1], eid, &fail, NGX_HTTP_NOT_FOUND)
            != NGX_OK)
     {
         return ngx_route_api_failed(r, &fail);
-    }
-
-    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
-        if (ngx_route_api_load(id, 1, &route, &fail) != NGX_OK) {
-            return ngx_route_api_failed(r, &fail);
-        }
-
-        e = json_incref(ngx_route_api_find_ep(route, output, eid));
-        json_decref(route);
-
-        if (e == NULL) {
-            return ngx_http_route_api_error(r, NGX_HTTP_NOT_FOUND,
-                                            output ? "no such output"
-                                                   : "no such input");
-        }
-
-        return ngx_http_route_api_send(r, NGX_HTTP_OK, e);
     }
 
     ngx_memzero(&ep, sizeof(ngx_route_api_ep_t));
@@ -1345,12 +1340,7 @@ ngx_http_route_api_move(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx)
 
     fail.status = 0;
 
-    if (ngx_route_api_config_route(&ctx->id[0], &fail) != NGX_OK) {
-        return ngx_route_api_failed(r, &fail);
-    }
-
-    if (ngx_route_api_ctx_id(&ctx->id[0], id, &fail, NGX_HTTP_NOT_FOUND)
-        != NGX_OK
+    if (ngx_route_api_writable(&ctx->id[0], id, &fail) != NGX_OK
         || ngx_route_api_ctx_id(&ctx->id[1], eid, &fail, NGX_HTTP_NOT_FOUND)
            != NGX_OK)
     {

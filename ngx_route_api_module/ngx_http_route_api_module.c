@@ -36,7 +36,8 @@ static ngx_int_t ngx_http_route_api_get_srt(ngx_http_request_t *r,
     ngx_http_route_api_ctx_t *ctx);
 static ngx_int_t ngx_http_route_api_get_system(ngx_http_request_t *r,
     ngx_http_route_api_ctx_t *ctx);
-static json_t *ngx_http_route_api_srt(ngx_srt_route_t *rt, ngx_uint_t input,
+static json_t *ngx_http_route_api_srt(ngx_srt_route_t *rt, ngx_str_t *id,
+    ngx_uint_t input,
     ngx_atomic_t *connects, ngx_atomic_t *rejected,
     ngx_atomic_t *bad_passphrase);
 static json_t *ngx_http_route_api_srt_conn(ngx_srt_shm_conn_t *slot);
@@ -712,7 +713,7 @@ ngx_http_route_api_input(ngx_srt_input_t *in)
 
     if (o && in->srt) {
         json_object_set_new(o, "srt",
-                            ngx_http_route_api_srt(in->route, 1,
+                            ngx_http_route_api_srt(in->route, &in->id, 1,
                                                    &ist->connects,
                                                    &ist->rejected,
                                                    &ist->bad_passphrase));
@@ -754,7 +755,7 @@ ngx_http_route_api_output(ngx_srt_output_t *out)
            hash owner (caller): the connections say where */
         json_object_set_new(o, "owner", json_null());
         json_object_set_new(o, "srt",
-                            ngx_http_route_api_srt(out->route, 0,
+                            ngx_http_route_api_srt(out->route, &out->id, 0,
                                                    &ost->connects,
                                                    &ost->rejected,
                                                    &ost->bad_passphrase));
@@ -851,7 +852,7 @@ ngx_http_route_api_get_system(ngx_http_request_t *r,
 /* an SRT endpoint: counters and its live connections from any worker */
 
 static json_t *
-ngx_http_route_api_srt(ngx_srt_route_t *rt, ngx_uint_t input,
+ngx_http_route_api_srt(ngx_srt_route_t *rt, ngx_str_t *id, ngx_uint_t input,
     ngx_atomic_t *connects, ngx_atomic_t *rejected,
     ngx_atomic_t *bad_passphrase)
 {
@@ -871,7 +872,9 @@ ngx_http_route_api_srt(ngx_srt_route_t *rt, ngx_uint_t input,
 
         if (pid == 0
             || ngx_strncmp(slot->route, rt->name.data, rt->name.len) != 0
-            || slot->route[rt->name.len] != '\0')
+            || slot->route[rt->name.len] != '\0'
+            || ngx_strncmp(slot->endpoint, id->data, id->len) != 0
+            || slot->endpoint[id->len] != '\0')
         {
             continue;
         }
@@ -913,11 +916,12 @@ ngx_http_route_api_srt_conn(ngx_srt_shm_conn_t *slot)
     kind = slot->kind < 5 ? slot->kind : 0;
     now = ngx_srt_unix_msec();
 
-    o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
+    o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
                   " s:f, s:f, s:f, s:f, s:I, s:I, s:I}",
                   "id", (json_int_t) slot->id,
                   "kind", kinds[kind],
                   "route", (char *) slot->route,
+                  "endpoint", (char *) slot->endpoint,
                   "peer", (char *) slot->peer,
                   "streamid", (char *) slot->streamid,
                   "worker", (json_int_t) slot->worker,

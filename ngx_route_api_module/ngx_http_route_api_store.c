@@ -42,6 +42,7 @@ typedef struct {
     ngx_int_t                 priority;
     ngx_uint_t                enabled;
     ngx_addr_t                addr;
+    ngx_srt_bind_e            bind;          /* what it binds here */
     ngx_uint_t                has_url;       /* 2: kept from before */
     unsigned                  has_id:1;
     unsigned                  has_priority:1;
@@ -65,11 +66,21 @@ typedef struct {
 typedef struct {
     ngx_pool_t               *pool;
     ngx_addr_t               *addr;
+    ngx_srt_bind_e            bind;
+    ngx_uint_t                output;
     const char               *route;         /* skip this route's ... */
-    const char               *input;         /* ... input of this id */
+    const char               *id;            /* ... endpoint of this id */
     ngx_route_api_fail_t     *fail;
     const char               *field;
 } ngx_route_api_ports_t;
+
+
+/* an output as stored: its URL with the secret */
+typedef struct {
+    const char               *id;
+    ngx_pool_t               *pool;
+    ngx_str_t                 url;
+} ngx_route_api_find_t;
 
 
 static int64_t ngx_route_api_reconcile(ngx_cycle_t *cycle);
@@ -106,8 +117,15 @@ static ngx_int_t ngx_route_api_get(ngx_http_request_t *r,
 static ngx_int_t ngx_route_api_writable(ngx_str_t *name, char *id,
     ngx_route_api_fail_t *fail);
 static ngx_int_t ngx_route_api_check_ports(ngx_pool_t *pool,
-    ngx_route_api_ep_t *ep, const char *route, const char *field,
-    ngx_route_api_fail_t *fail);
+    ngx_route_api_ep_t *ep, const char *route, ngx_uint_t output,
+    const char *field, ngx_route_api_fail_t *fail);
+static int ngx_route_api_ports_check(ngx_route_api_ports_t *pc,
+    const srt_store_route_t *route, const srt_store_endpoint_t *e,
+    ngx_uint_t output);
+static ngx_int_t ngx_route_api_check_moved(ngx_pool_t *pool,
+    const char *route, const char *id, ngx_route_api_fail_t *fail);
+static int ngx_route_api_find_output(void *data,
+    const srt_store_route_t *route);
 static int ngx_route_api_ports_route(void *data,
     const srt_store_route_t *route);
 static void ngx_route_api_next_id(json_t *route, ngx_uint_t output,
@@ -1417,6 +1435,11 @@ ngx_http_route_api_move(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx)
         goto rollback;
     }
 
+    if (ngx_route_api_check_moved(r->pool, to, eid, &fail) != NGX_OK) {
+        json_decref(before);
+        goto rollback;
+    }
+
     if (ngx_route_api_load(to, 0, &route, &fail) != NGX_OK) {
         json_decref(before);
         goto rollback;
@@ -1767,8 +1790,8 @@ ngx_route_api_parse_ep(ngx_pool_t *pool, json_t *o, ngx_uint_t output,
         return NGX_ERROR;
     }
 
-    if (ngx_srt_endpoint_check(pool, &ep->url, output, &ep->addr, err,
-                               sizeof(err))
+    if (ngx_srt_endpoint_check(pool, &ep->url, output, &ep->addr, &ep->bind,
+                               err, sizeof(err))
         != NGX_OK)
     {
         ngx_route_api_fail(fail, NGX_HTTP_BAD_REQUEST, field, "%s", err);
@@ -1850,18 +1873,25 @@ ngx_route_api_config_route(ngx_str_t *name, ngx_route_api_fail_t *fail)
 }
 
 
-/* an input must not receive on a port someone else receives on */
+/*
+ * An input must not receive on a UDP port someone else receives on; an SRT
+ * listener may share an SRT port on the same address with other routes
+ * (the streamid picks the route), but a route has at most one listener
+ * input and one listener output per port.
+ */
 
 static ngx_int_t
 ngx_route_api_check_ports(ngx_pool_t *pool, ngx_route_api_ep_t *ep,
-    const char *route, const char *field, ngx_route_api_fail_t *fail)
+    const char *route, ngx_uint_t output, const char *field,
+    ngx_route_api_fail_t *fail)
 {
     u_char                 err[256];
     int                    rc;
     char                   serr[SRT_STORE_ERR_LEN];
     ngx_route_api_ports_t  pc;
 
-    if (ngx_srt_config_conflict((ngx_cycle_t *) ngx_cycle, &ep->addr, err,
+    if (ngx_srt_config_conflict((ngx_cycle_t *) ngx_cycle, &ep->addr,
+                                ep->bind == NGX_SRT_BIND_SRT, err,
                                 sizeof(err)))
     {
         ngx_route_api_fail(fail, NGX_HTTP_CONFLICT, field, "%s", err);
@@ -1870,8 +1900,10 @@ ngx_route_api_check_ports(ngx_pool_t *pool, ngx_route_api_ep_t *ep,
 
     pc.pool = pool;
     pc.addr = &ep->addr;
+    pc.bind = ep->bind;
+    pc.output = output;
     pc.route = route;
-    pc.input = ep->id;
+    pc.id = ep->id;
     pc.fail = fail;
     pc.field = field;
 
@@ -1891,35 +1923,158 @@ ngx_route_api_ports_route(void *data, const srt_store_route_t *route)
 {
     ngx_route_api_ports_t *pc = data;
 
-    u_char      err[256];
-    size_t      i;
-    ngx_str_t   url;
-    ngx_addr_t  addr;
+    size_t  i;
 
     for (i = 0; i < route->ninputs; i++) {
-        if (ngx_strcmp(route->id, pc->route) == 0
-            && ngx_strcmp(route->inputs[i].id, pc->input) == 0)
-        {
-            continue;       /* the input being replaced */
+        if (ngx_route_api_ports_check(pc, route, &route->inputs[i], 0)) {
+            return 1;
         }
+    }
 
-        url.data = (u_char *) route->inputs[i].url;
-        url.len = ngx_strlen(url.data);
+    for (i = 0; i < route->noutputs; i++) {
+        if (ngx_route_api_ports_check(pc, route, &route->outputs[i], 1)) {
+            return 1;
+        }
+    }
 
-        if (ngx_srt_endpoint_check(pc->pool, &url, 0, &addr, err,
-                                   sizeof(err))
-            != NGX_OK
-            || !ngx_srt_addr_conflict(&addr, pc->addr))
-        {
-            continue;
+    return 0;
+}
+
+
+static int
+ngx_route_api_ports_check(ngx_route_api_ports_t *pc,
+    const srt_store_route_t *route, const srt_store_endpoint_t *e,
+    ngx_uint_t output)
+{
+    u_char          err[256];
+    ngx_str_t       url;
+    ngx_addr_t      addr;
+    ngx_uint_t      same_route;
+    const char     *what;
+    ngx_srt_bind_e  bind;
+
+    same_route = (ngx_strcmp(route->id, pc->route) == 0);
+
+    if (same_route && output == pc->output
+        && ngx_strcmp(e->id, pc->id) == 0)
+    {
+        return 0;       /* the endpoint being replaced */
+    }
+
+    url.data = (u_char *) e->url;
+    url.len = ngx_strlen(url.data);
+
+    if (ngx_srt_endpoint_check(pc->pool, &url, output, &addr, &bind, err,
+                               sizeof(err))
+        != NGX_OK
+        || bind == NGX_SRT_BIND_NONE
+        || ngx_inet_get_port(addr.sockaddr)
+           != ngx_inet_get_port(pc->addr->sockaddr))
+    {
+        return 0;
+    }
+
+    what = output ? "output" : "input";
+
+    if (bind == NGX_SRT_BIND_UDP || pc->bind == NGX_SRT_BIND_UDP) {
+        if (!ngx_srt_addr_conflict(&addr, pc->addr)) {
+            return 0;
         }
 
         ngx_route_api_fail(pc->fail, NGX_HTTP_CONFLICT, pc->field,
-                           "UDP port %d is used by the input \"%s\" of "
-                           "route \"%s\"",
-                           (int) ngx_inet_get_port(addr.sockaddr),
-                           route->inputs[i].id, route->id);
+                           "UDP port %d is used by the %s%s \"%s\" of route "
+                           "\"%s\"", (int) ngx_inet_get_port(addr.sockaddr),
+                           bind == NGX_SRT_BIND_SRT ? "SRT listener " : "",
+                           what, e->id, route->id);
         return 1;
+    }
+
+    if (ngx_cmp_sockaddr(addr.sockaddr, addr.socklen, pc->addr->sockaddr,
+                         pc->addr->socklen, 1)
+        != NGX_OK)
+    {
+        ngx_route_api_fail(pc->fail, NGX_HTTP_CONFLICT, pc->field,
+                           "SRT port %d listens on another address for the "
+                           "%s \"%s\" of route \"%s\"",
+                           (int) ngx_inet_get_port(addr.sockaddr), what,
+                           e->id, route->id);
+        return 1;
+    }
+
+    if (same_route && output == pc->output) {
+        ngx_route_api_fail(pc->fail, NGX_HTTP_CONFLICT, pc->field,
+                           "route \"%s\" already has the SRT listener %s "
+                           "\"%s\" on port %d: the streamid could not tell "
+                           "them apart", route->id, what, e->id,
+                           (int) ngx_inet_get_port(addr.sockaddr));
+        return 1;
+    }
+
+    return 0;
+}
+
+
+/* an output moved to route: it must not clash with the route's own */
+
+static ngx_int_t
+ngx_route_api_check_moved(ngx_pool_t *pool, const char *route,
+    const char *id, ngx_route_api_fail_t *fail)
+{
+    int                   rc;
+    char                  err[SRT_STORE_ERR_LEN];
+    u_char                cerr[256];
+    ngx_route_api_ep_t    ep;
+    ngx_route_api_find_t  find;
+
+    find.id = id;
+    find.pool = pool;
+    ngx_str_null(&find.url);
+
+    rc = srt_store_routes(ngx_route_api_st, route, ngx_route_api_find_output,
+                          &find, err);
+
+    if (rc != SRT_STORE_OK) {
+        return ngx_route_api_store_fail(rc, err, fail, NULL);
+    }
+
+    if (find.url.data == NULL) {
+        return NGX_OK;
+    }
+
+    ngx_memzero(&ep, sizeof(ngx_route_api_ep_t));
+    ngx_cpystrn((u_char *) ep.id, (u_char *) id, sizeof(ep.id));
+    ep.url = find.url;
+
+    if (ngx_srt_endpoint_check(pool, &ep.url, 1, &ep.addr, &ep.bind, cerr,
+                               sizeof(cerr))
+        != NGX_OK
+        || ep.bind == NGX_SRT_BIND_NONE)
+    {
+        return NGX_OK;
+    }
+
+    return ngx_route_api_check_ports(pool, &ep, route, 1, "route", fail);
+}
+
+
+static int
+ngx_route_api_find_output(void *data, const srt_store_route_t *route)
+{
+    ngx_route_api_find_t *find = data;
+
+    size_t     i;
+    ngx_str_t  url;
+
+    for (i = 0; i < route->noutputs; i++) {
+        if (ngx_strcmp(route->outputs[i].id, find->id) == 0) {
+            url.data = (u_char *) route->outputs[i].url;
+            url.len = ngx_strlen(url.data);
+
+            find->url.data = ngx_pstrdup(find->pool, &url);
+            find->url.len = find->url.data ? url.len : 0;
+
+            return 1;
+        }
     }
 
     return 0;
@@ -1961,8 +2116,8 @@ ngx_route_api_put_ep(ngx_pool_t *pool, const char *route, ngx_uint_t output,
     ngx_snprintf((u_char *) f, sizeof(f), "%s%surl%Z", field,
                  field[0] ? "." : "");
 
-    if (!output && ep->has_url != 2
-        && ngx_route_api_check_ports(pool, ep, route, f, fail)
+    if (ep->has_url != 2 && ep->bind != NGX_SRT_BIND_NONE
+        && ngx_route_api_check_ports(pool, ep, route, output, f, fail)
            != NGX_OK)
     {
         return NGX_ERROR;

@@ -15,6 +15,7 @@
 
 
 #define NGX_METRICS_CHUNK   (64 * 1024)
+#define NGX_METRICS_SRT_LABELS  640     /* bytes of one connection's labels */
 
 
 typedef struct {
@@ -436,6 +437,7 @@ static void
 ngx_metrics_srt(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
 {
     u_char                route[NGX_SRT_NAME_LEN * 2 + 1];
+    u_char                ep[NGX_SRT_NAME_LEN * 2 + 1];
     u_char                peer[NGX_SRT_PEER_LEN * 2], *p, *lbl;
     ngx_uint_t            i, n, k;
     ngx_atomic_uint_t     pid;
@@ -483,7 +485,7 @@ ngx_metrics_srt(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
         }
     }
 
-    lbl = ngx_pnalloc(m->r->pool, n * 320 + 1);
+    lbl = ngx_pnalloc(m->r->pool, n * NGX_METRICS_SRT_LABELS + 1);
     if (lbl == NULL) {
         m->error = 1;
         return;
@@ -495,30 +497,35 @@ ngx_metrics_srt(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
         p = ngx_metrics_escape(route, s->route,
                                ngx_strnlen(s->route, NGX_SRT_NAME_LEN));
         *p = '\0';
+        p = ngx_metrics_escape(ep, s->endpoint,
+                               ngx_strnlen(s->endpoint, NGX_SRT_NAME_LEN));
+        *p = '\0';
         p = ngx_metrics_escape(peer, s->peer,
                                ngx_strnlen(s->peer, NGX_SRT_PEER_LEN));
         *p = '\0';
 
-        ngx_snprintf(lbl + k * 320, 320,
-                     "{route=\"%s\",kind=\"%s\",peer=\"%s\",id=\"%uA\","
-                     "worker=\"%uA\"}%Z", route,
-                     kinds[s->kind < 5 ? s->kind : 0], peer, s->id,
+        ngx_snprintf(lbl + k * NGX_METRICS_SRT_LABELS, NGX_METRICS_SRT_LABELS,
+                     "{route=\"%s\",%s=\"%s\",kind=\"%s\",peer=\"%s\","
+                     "id=\"%uA\",worker=\"%uA\"}%Z", route,
+                     (s->kind == NGX_SRT_CONN_PUBLISHER
+                      || s->kind == NGX_SRT_CONN_PULL) ? "input" : "output",
+                     ep, kinds[s->kind < 5 ? s->kind : 0], peer, s->id,
                      s->worker);
-        lbl[k * 320 + 319] = '\0';
+        lbl[k * NGX_METRICS_SRT_LABELS + NGX_METRICS_SRT_LABELS - 1] = '\0';
     }
 
     ngx_metrics_head(m, "srtgw_srt_connections", "gauge",
                      "SRT connections by route and kind.");
 
     for (k = 0; k < n; k++) {
-        ngx_metrics_printf(m, "srtgw_srt_connections%s 1\n", lbl + k * 320);
+        ngx_metrics_printf(m, "srtgw_srt_connections%s 1\n", lbl + k * NGX_METRICS_SRT_LABELS);
     }
 
     for (f = ngx_metrics_conns; f->name; f++) {
         ngx_metrics_head(m, f->name, f->type, f->help);
 
         for (k = 0; k < n; k++) {
-            ngx_metrics_sample(m, f, lbl + k * 320, live[k]);
+            ngx_metrics_sample(m, f, lbl + k * NGX_METRICS_SRT_LABELS, live[k]);
         }
     }
 }

@@ -18,8 +18,13 @@
  *     only the immutable port table (swapped by pointer) and shared memory,
  *     and share the pending-handshake table under a mutex.
  * Between the event loop and the thread: two eventfds (one each way, not
- * ngx_notify(), whose single slot belongs to the thread pools) and atomic
- * flags (rt->srt_pending, rt->srt_nplayers, ngx_srt_kicked).
+ * ngx_notify(), whose single slot belongs to the thread pools), atomic
+ * flags (rt->srt_pending, rt->srt_nplayers, ngx_srt_kicked) and, for the
+ * routes of the API, a command queue under a mutex: the loop tells the
+ * thread about new routes with SRT outputs, new callers, a new port table
+ * and what it removes; the thread answers each command when done, and only
+ * then (and a second later, for the listen callback) does the loop free
+ * the memory of what was removed.
  */
 
 #include <ngx_config.h>
@@ -45,15 +50,32 @@
 #define NGX_SRT_DRAIN_MAX       64      /* messages of a talkative player */
 
 
-typedef struct {
+#define NGX_SRT_GRACE_MS        1000    /* removed memory outlives the
+                                           thread's answer by this much */
+#define NGX_SRT_TABLE_GRACE_MS  5000
+
+
+typedef enum {
+    NGX_SRT_CMD_ROUTE = 1,              /* send to the route's players */
+    NGX_SRT_CMD_CALLER,                 /* connect a caller */
+    NGX_SRT_CMD_PORTS,                  /* a new port table */
+    NGX_SRT_CMD_RELEASE                 /* close what belongs to a route,
+                                           an input or an output */
+} ngx_srt_cmd_e;
+
+
+typedef struct ngx_srt_cmd_s  ngx_srt_cmd_t;
+
+struct ngx_srt_cmd_s {
+    ngx_srt_cmd_e             type;
     ngx_srt_route_t          *route;
     ngx_srt_input_t          *input;
     ngx_srt_output_t         *output;
-    ngx_str_t                *url;
-    srt_url_t                *parsed;
-    ngx_addr_t               *peer;
-    ngx_srt_srt_endpoint_t   *ep;
-} ngx_srt_caller_t;
+    ngx_srt_table_t          *table;
+    ngx_pool_t               *pool;          /* freed by the loop, after */
+    ngx_msec_t                done;          /* loop: answered at */
+    ngx_srt_cmd_t            *next;
+};
 
 
 static void *ngx_srt_thread_main(void *arg);
@@ -70,6 +92,15 @@ static void ngx_srt_slot_free(ngx_srt_shm_conn_t *slot);
 static void ngx_srt_slot_reclaim(void);
 static void ngx_srt_loop_wake(ngx_event_t *ev);
 static void ngx_srt_loop_ring_advanced(ngx_srt_reader_t *reader);
+static ngx_int_t ngx_srt_caller_add(ngx_srt_route_t *rt, ngx_srt_input_t *in,
+    ngx_srt_output_t *out);
+static void ngx_srt_cmd_queue(ngx_srt_cmd_e type, ngx_srt_route_t *rt,
+    ngx_srt_input_t *in, ngx_srt_output_t *out, ngx_pool_t *pool);
+static void ngx_srt_cmd_free(ngx_srt_cmd_t *cmd);
+static void ngx_srt_thread_commands(void);
+static void ngx_srt_thread_release(ngx_srt_cmd_t *cmd);
+static void ngx_srt_thread_ports(ngx_srt_table_t *table);
+static void ngx_srt_route_link(ngx_srt_route_t *rt);
 
 
 ngx_log_t                   *ngx_srt_thread_log;
@@ -85,123 +116,131 @@ static ngx_uint_t            ngx_srt_running;
 static ngx_connection_t     *ngx_srt_loop_conn;
 static sem_t                 ngx_srt_ready;
 static ngx_int_t             ngx_srt_start_rc;
+static ngx_srt_cmd_t        *ngx_srt_batch;      /* not yet posted */
+static ngx_srt_cmd_t       **ngx_srt_batch_last = &ngx_srt_batch;
+static ngx_srt_cmd_t        *ngx_srt_graveyard;  /* answered, to free */
+static ngx_srt_table_t      *ngx_srt_tables;     /* retired, to free */
+static ngx_srt_table_t      *ngx_srt_table_now;
+
+/* both, under the mutex */
+static pthread_mutex_t       ngx_srt_cmd_mutex = PTHREAD_MUTEX_INITIALIZER;
+static ngx_srt_cmd_t        *ngx_srt_todo;
+static ngx_srt_cmd_t       **ngx_srt_todo_last = &ngx_srt_todo;
+static ngx_srt_cmd_t        *ngx_srt_done;
 
 /* both */
 static ngx_atomic_t          ngx_srt_stop;
 static ngx_atomic_t          ngx_srt_kicked;
 
-/* SRT thread */
+/* SRT thread (and the event loop before it starts) */
 int                          ngx_srt_eid = -1;
 static ngx_queue_t           ngx_srt_conns;
 static ngx_srt_conn_t       *ngx_srt_hash[NGX_SRT_HASH];
-static ngx_srt_listener_t   *ngx_srt_listeners;
+static ngx_srt_listener_t    ngx_srt_listeners[NGX_SRT_MAX_PORTS];
 static ngx_uint_t            ngx_srt_nlisteners;
-static ngx_srt_caller_t     *ngx_srt_callers;
-static ngx_uint_t            ngx_srt_ncallers;
+static ngx_queue_t           ngx_srt_callers;
+static ngx_queue_t           ngx_srt_routes;     /* routes with outputs */
 static ngx_uint_t            ngx_srt_slot_hint;
 static char                  ngx_srt_drain[NGX_SRT_MSG_MAX];
 
 
-/* event loop: start the thread if this worker has SRT endpoints */
+/*
+ * event loop: start the thread if this worker has SRT endpoints in
+ * nginx.conf, or always (the API gave it some)
+ */
 
 ngx_int_t
-ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
+ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
+    ngx_uint_t always)
 {
     int                 err;
     sigset_t            set, old;
     ngx_uint_t          i, j;
-    ngx_array_t        *callers;
-    ngx_srt_route_t   **rtp;
+    ngx_srt_route_t    *rt;
     ngx_srt_input_t    *in;
     ngx_srt_output_t   *out, **outp;
-    ngx_srt_caller_t   *cl;
+    ngx_srt_table_t    *table;
     ngx_connection_t   *c;
+    ngx_srt_listener_t *l;
 
-    if (ngx_process != NGX_PROCESS_WORKER
-        && ngx_process != NGX_PROCESS_SINGLE)
+    if (ngx_srt_running
+        || (ngx_process != NGX_PROCESS_WORKER
+            && ngx_process != NGX_PROCESS_SINGLE))
     {
         return NGX_OK;
     }
 
-    /* the callers this worker owns (pull inputs, push outputs) */
+    ngx_queue_init(&ngx_srt_callers);
+    ngx_queue_init(&ngx_srt_routes);
+    ngx_queue_init(&ngx_srt_conns);
 
-    callers = ngx_array_create(cycle->pool, 4, sizeof(ngx_srt_caller_t));
-    if (callers == NULL) {
-        return NGX_ERROR;
-    }
-
-    rtp = mcf->routes.elts;
+    /* the callers this worker owns in nginx.conf (pull inputs, push
+       outputs); those of the API come as commands */
 
     for (i = 0; i < mcf->routes.nelts; i++) {
-        in = rtp[i]->input;
+        rt = ((ngx_srt_route_t **) mcf->routes.elts)[i];
+        in = rt->input;
 
-        if (in->srt && in->port == NULL && in->worker == ngx_worker) {
-            cl = ngx_array_push(callers);
-            if (cl == NULL) {
-                return NGX_ERROR;
-            }
-
-            ngx_memzero(cl, sizeof(ngx_srt_caller_t));
-            cl->route = rtp[i];
-            cl->input = in;
-            cl->url = &in->url;
-            cl->parsed = &in->parsed;
-            cl->peer = &in->addr;
-            cl->ep = &in->ep;
+        if (in->srt && in->port == NULL && in->worker == ngx_worker
+            && ngx_srt_caller_add(rt, in, NULL) != NGX_OK)
+        {
+            return NGX_ERROR;
         }
 
-        outp = rtp[i]->outputs.elts;
-        for (j = 0; j < rtp[i]->outputs.nelts; j++) {
+        outp = rt->outputs.elts;
+
+        for (j = 0; j < rt->outputs.nelts; j++) {
             out = outp[j];
 
-            if (!out->srt || out->port || out->worker != ngx_worker) {
-                continue;
-            }
-
-            cl = ngx_array_push(callers);
-            if (cl == NULL) {
+            if (out->srt && out->port == NULL && out->worker == ngx_worker
+                && ngx_srt_caller_add(rt, NULL, out) != NGX_OK)
+            {
                 return NGX_ERROR;
             }
-
-            ngx_memzero(cl, sizeof(ngx_srt_caller_t));
-            cl->route = rtp[i];
-            cl->output = out;
-            cl->url = &out->url;
-            cl->parsed = &out->parsed;
-            cl->peer = &out->peer;
-            cl->ep = &out->ep;
         }
     }
 
-    if (callers->nelts == 0 && mcf->srt_ports.nelts == 0) {
+    if (!always && ngx_queue_empty(&ngx_srt_callers)
+        && mcf->srt_ports.nelts == 0)
+    {
         return NGX_OK;
     }
 
-    ngx_srt_callers = callers->elts;
-    ngx_srt_ncallers = callers->nelts;
+    for (i = 0; (rt = ngx_srt_route_at(mcf, i)); i++) {
+        if (rt->srt_outputs) {
+            ngx_srt_route_link(rt);
+        }
+    }
 
-    ngx_srt_listeners = ngx_pcalloc(cycle->pool, sizeof(ngx_srt_listener_t)
-                                    * (mcf->srt_ports.nelts + 1));
-    if (ngx_srt_listeners == NULL
-        || ngx_srt_listen_table(mcf, cycle->log) != NGX_OK)
-    {
+    if (mcf->srt_ports.nelts > NGX_SRT_MAX_PORTS) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "srt: more than %d SRT listener ports",
+                      NGX_SRT_MAX_PORTS);
         return NGX_ERROR;
     }
 
-    for (i = 0; i < ngx_srt_ncallers; i++) {
-        ngx_srt_callers[i].ep->sock = SRT_INVALID_SOCK;
-        ngx_srt_callers[i].ep->backoff = NGX_SRT_BACKOFF_MIN;
+    table = ngx_srt_ports_build(mcf, NULL, cycle->log);
+    if (table == NULL) {
+        return NGX_ERROR;
     }
 
-    ngx_srt_nlisteners = mcf->srt_ports.nelts;
+    ngx_srt_listen_table_set(table);
+    ngx_srt_table_now = table;
 
-    for (i = 0; i < ngx_srt_nlisteners; i++) {
-        ngx_srt_listeners[i].port = &((ngx_srt_srt_port_t *)
-                                      mcf->srt_ports.elts)[i];
-        ngx_srt_listeners[i].sock = SRT_INVALID_SOCK;
-        ngx_srt_listeners[i].fd =
-                      ngx_srt_srt_port_adopt(cycle, ngx_srt_listeners[i].port);
+    for (i = 0; i < table->nports; i++) {
+        l = &ngx_srt_listeners[i];
+        l->port = table->ports[i];
+        l->index = i;
+        l->sock = SRT_INVALID_SOCK;
+        l->fd = (ngx_socket_t) -1;
+        l->failed = 0;
+
+        if (l->port && i < mcf->srt_ports.nelts) {
+            l->fd = ngx_srt_srt_port_adopt(cycle, l->port);
+        }
     }
+
+    ngx_srt_nlisteners = table->nports;
 
     ngx_srt_mcf = mcf;
     ngx_srt_thread_log = cycle->log;
@@ -272,8 +311,7 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
 
     ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
                   "srt: SRT thread started in worker %ui: %ui listener "
-                  "port(s), %ui caller(s)", ngx_worker, ngx_srt_nlisteners,
-                  ngx_srt_ncallers);
+                  "port(s)", ngx_worker, table->nports);
 
     return NGX_OK;
 }
@@ -286,7 +324,8 @@ ngx_srt_libsrt_stop(ngx_cycle_t *cycle)
 {
     uint64_t           one = 1;
     ngx_uint_t         i;
-    ngx_srt_route_t  **rtp;
+    ngx_srt_route_t   *rt;
+    ngx_srt_cmd_t     *cmd;
 
     if (!ngx_srt_running) {
         return;
@@ -298,11 +337,9 @@ ngx_srt_libsrt_stop(ngx_cycle_t *cycle)
     (void) write(ngx_srt_to_thread, &one, sizeof(uint64_t));
     (void) pthread_join(ngx_srt_tid, NULL);
 
-    rtp = ngx_srt_mcf->routes.elts;
-
-    for (i = 0; i < ngx_srt_mcf->routes.nelts; i++) {
-        if (rtp[i]->srt_reader.linked) {
-            ngx_srt_ring_detach(&rtp[i]->ring, &rtp[i]->srt_reader);
+    for (i = 0; (rt = ngx_srt_route_at(ngx_srt_mcf, i)); i++) {
+        if (rt->srt_reader.linked) {
+            ngx_srt_ring_detach(&rt->ring, &rt->srt_reader);
         }
     }
 
@@ -314,28 +351,45 @@ ngx_srt_libsrt_stop(ngx_cycle_t *cycle)
     (void) close(ngx_srt_to_thread);
     ngx_srt_to_thread = -1;
 
+    /* the thread is gone: what it did not answer is free too */
+
+    while (ngx_srt_todo) {
+        cmd = ngx_srt_todo;
+        ngx_srt_todo = cmd->next;
+        ngx_srt_cmd_free(cmd);
+    }
+
+    ngx_srt_todo_last = &ngx_srt_todo;
+
+    while (ngx_srt_done) {
+        cmd = ngx_srt_done;
+        ngx_srt_done = cmd->next;
+        ngx_srt_cmd_free(cmd);
+    }
+
+    ngx_srt_libsrt_sweep(1);
+
     ngx_log_error(NGX_LOG_INFO, cycle->log, 0, "srt: SRT thread stopped");
 }
 
 
-/* event loop: the thread changed the set of routes with players */
+/* event loop: the thread changed the set of routes with players, or
+   answered commands */
 
 static void
 ngx_srt_loop_wake(ngx_event_t *ev)
 {
     uint64_t           value;
     ngx_uint_t         i;
+    ngx_srt_cmd_t     *cmd, *next;
     ngx_connection_t  *c;
-    ngx_srt_route_t   *rt, **rtp;
+    ngx_srt_route_t   *rt;
 
     c = ev->data;
 
     (void) read(c->fd, &value, sizeof(uint64_t));
 
-    rtp = ngx_srt_mcf->routes.elts;
-
-    for (i = 0; i < ngx_srt_mcf->routes.nelts; i++) {
-        rt = rtp[i];
+    for (i = 0; (rt = ngx_srt_route_at(ngx_srt_mcf, i)); i++) {
 
         if (!rt->srt_outputs) {
             continue;
@@ -353,6 +407,223 @@ ngx_srt_loop_wake(ngx_event_t *ev)
             ngx_srt_ring_detach(&rt->ring, &rt->srt_reader);
         }
     }
+
+    (void) pthread_mutex_lock(&ngx_srt_cmd_mutex);
+    cmd = ngx_srt_done;
+    ngx_srt_done = NULL;
+    (void) pthread_mutex_unlock(&ngx_srt_cmd_mutex);
+
+    for ( /* void */ ; cmd; cmd = next) {
+        next = cmd->next;
+        cmd->done = ngx_current_msec;
+        cmd->next = ngx_srt_graveyard;
+        ngx_srt_graveyard = cmd;
+    }
+}
+
+
+/*
+ * event loop, every second: frees what the thread let go of a while ago,
+ * and retired port tables (all: the thread has stopped)
+ */
+
+void
+ngx_srt_libsrt_sweep(ngx_uint_t all)
+{
+    ngx_srt_cmd_t     *cmd, **pcmd;
+    ngx_srt_table_t   *t, **pt;
+
+    for (pcmd = &ngx_srt_graveyard; *pcmd; /* void */) {
+        cmd = *pcmd;
+
+        if (all || ngx_current_msec - cmd->done >= NGX_SRT_GRACE_MS) {
+            *pcmd = cmd->next;
+            ngx_srt_cmd_free(cmd);
+            continue;
+        }
+
+        pcmd = &cmd->next;
+    }
+
+    for (pt = &ngx_srt_tables; *pt; /* void */) {
+        t = *pt;
+
+        if (all || ngx_current_msec - t->retired >= NGX_SRT_TABLE_GRACE_MS) {
+            *pt = t->next;
+            ngx_destroy_pool(t->pool);
+            continue;
+        }
+
+        pt = &t->next;
+    }
+}
+
+
+/*
+ * The API's routes.  ngx_srt_runtime.c says what changed with these calls
+ * while it applies the desired state, then ngx_srt_libsrt_commit()
+ * publishes the new port table and only then hands the batch to the
+ * thread: what is released is out of the table before the thread closes
+ * its connections, so no new one can reach it.
+ */
+
+void
+ngx_srt_libsrt_route(ngx_srt_route_t *rt)
+{
+    ngx_srt_cmd_queue(NGX_SRT_CMD_ROUTE, rt, NULL, NULL, NULL);
+}
+
+
+void
+ngx_srt_libsrt_caller(ngx_srt_route_t *rt, ngx_srt_input_t *in,
+    ngx_srt_output_t *out)
+{
+    ngx_srt_cmd_queue(NGX_SRT_CMD_CALLER, rt, in, out, NULL);
+}
+
+
+/* the pool, if any, is destroyed once the thread let go of all that is
+   in it: route, input or output */
+
+void
+ngx_srt_libsrt_release(ngx_srt_route_t *rt, ngx_srt_input_t *in,
+    ngx_srt_output_t *out, ngx_pool_t *pool)
+{
+    if (!ngx_srt_running) {
+        if (pool) {
+            ngx_destroy_pool(pool);
+        }
+
+        return;
+    }
+
+    ngx_srt_cmd_queue(NGX_SRT_CMD_RELEASE, rt, in, out, pool);
+}
+
+
+static void
+ngx_srt_cmd_queue(ngx_srt_cmd_e type, ngx_srt_route_t *rt,
+    ngx_srt_input_t *in, ngx_srt_output_t *out, ngx_pool_t *pool)
+{
+    ngx_srt_cmd_t  *cmd;
+
+    cmd = ngx_calloc(sizeof(ngx_srt_cmd_t), ngx_cycle->log);
+
+    if (cmd == NULL) {
+        /* rather a leak than memory freed under the thread */
+        return;
+    }
+
+    cmd->type = type;
+    cmd->route = rt;
+    cmd->input = in;
+    cmd->output = out;
+    cmd->pool = pool;
+
+    *ngx_srt_batch_last = cmd;
+    ngx_srt_batch_last = &cmd->next;
+}
+
+
+static void
+ngx_srt_cmd_free(ngx_srt_cmd_t *cmd)
+{
+    if (cmd->pool) {
+        ngx_destroy_pool(cmd->pool);
+    }
+
+    ngx_free(cmd);
+}
+
+
+ngx_int_t
+ngx_srt_libsrt_commit(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
+{
+    uint64_t          one = 1;
+    uint32_t          sig;
+    ngx_uint_t        nlisteners, callers;
+    ngx_srt_cmd_t    *cmd, *batch;
+    ngx_srt_table_t  *t;
+
+    batch = ngx_srt_batch;
+    ngx_srt_batch = NULL;
+    ngx_srt_batch_last = &ngx_srt_batch;
+
+    sig = ngx_srt_ports_signature(mcf, &nlisteners);
+
+    if (!ngx_srt_running) {
+        callers = 0;
+
+        for (cmd = batch; cmd; cmd = cmd->next) {
+            callers |= (cmd->type == NGX_SRT_CMD_CALLER);
+        }
+
+        if ((!callers && nlisteners == 0)
+            || ngx_srt_libsrt_start(cycle, mcf, 1) != NGX_OK)
+        {
+            if (callers || nlisteners) {
+                ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                              "srt: the SRT endpoints of API routes are not "
+                              "served in this worker");
+            }
+
+            while (batch) {
+                cmd = batch;
+                batch = cmd->next;
+                ngx_srt_cmd_free(cmd);
+            }
+
+            return NGX_OK;
+        }
+
+        /* the new thread has the current table */
+    }
+
+    if (sig != ngx_srt_table_now->signature) {
+        t = ngx_srt_ports_build(mcf, ngx_srt_table_now, cycle->log);
+
+        if (t == NULL) {
+            ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                          "srt: the SRT port table cannot be rebuilt");
+
+        } else {
+            ngx_srt_listen_table_set(t);
+
+            ngx_srt_table_now->retired = ngx_current_msec;
+            ngx_srt_table_now->next = ngx_srt_tables;
+            ngx_srt_tables = ngx_srt_table_now;
+            ngx_srt_table_now = t;
+
+            /* first of the batch: the listeners follow the table */
+
+            cmd = ngx_calloc(sizeof(ngx_srt_cmd_t), cycle->log);
+
+            if (cmd) {
+                cmd->type = NGX_SRT_CMD_PORTS;
+                cmd->table = t;
+                cmd->next = batch;
+                batch = cmd;
+            }
+        }
+    }
+
+    if (batch == NULL) {
+        return NGX_OK;
+    }
+
+    (void) pthread_mutex_lock(&ngx_srt_cmd_mutex);
+
+    *ngx_srt_todo_last = batch;
+
+    for (cmd = batch; cmd->next; cmd = cmd->next) { /* void */ }
+
+    ngx_srt_todo_last = &cmd->next;
+
+    (void) pthread_mutex_unlock(&ngx_srt_cmd_mutex);
+
+    (void) write(ngx_srt_to_thread, &one, sizeof(uint64_t));
+
+    return NGX_OK;
 }
 
 
@@ -439,11 +710,12 @@ ngx_srt_thread_main(void *arg)
         return NULL;
     }
 
-    ngx_queue_init(&ngx_srt_conns);
     ngx_srt_slot_reclaim();
 
     for (i = 0; i < ngx_srt_nlisteners; i++) {
-        ngx_srt_listener_open(&ngx_srt_listeners[i], i);
+        if (ngx_srt_listeners[i].port) {
+            ngx_srt_listener_open(&ngx_srt_listeners[i], i);
+        }
     }
 
     ngx_srt_start_rc = NGX_OK;
@@ -465,11 +737,12 @@ ngx_srt_thread_loop(void)
     SYSSOCKET         lrfds[2];
     ngx_uint_t        k, more;
     ngx_msec_t        now, next_tick;
-    ngx_srt_route_t  *rt, **rtp;
+    ngx_queue_t      *q;
+    ngx_srt_route_t  *rt;
+    ngx_srt_caller_t *cl;
 
     next_tick = 0;
     more = 0;
-    rtp = ngx_srt_mcf->routes.elts;
 
     for ( ;; ) {
 
@@ -492,7 +765,8 @@ ngx_srt_thread_loop(void)
             ngx_srt_refresh_stats();
 
             for (k = 0; k < ngx_srt_nlisteners; k++) {
-                if (ngx_srt_listeners[k].sock == SRT_INVALID_SOCK
+                if (ngx_srt_listeners[k].port
+                    && ngx_srt_listeners[k].sock == SRT_INVALID_SOCK
                     && now >= ngx_srt_listeners[k].retry)
                 {
                     ngx_srt_listener_open(&ngx_srt_listeners[k], k);
@@ -500,11 +774,16 @@ ngx_srt_thread_loop(void)
             }
         }
 
-        for (k = 0; k < ngx_srt_ncallers; k++) {
-            if (ngx_srt_callers[k].ep->sock == SRT_INVALID_SOCK
-                && now >= ngx_srt_callers[k].ep->next_attempt)
+        for (q = ngx_queue_head(&ngx_srt_callers);
+             q != ngx_queue_sentinel(&ngx_srt_callers);
+             q = ngx_queue_next(q))
+        {
+            cl = ngx_queue_data(q, ngx_srt_caller_t, queue);
+
+            if (cl->ep->sock == SRT_INVALID_SOCK
+                && now >= cl->ep->next_attempt)
             {
-                ngx_srt_caller_connect(&ngx_srt_callers[k], now);
+                ngx_srt_caller_connect(cl, now);
             }
         }
 
@@ -526,6 +805,8 @@ ngx_srt_thread_loop(void)
             (void) read(ngx_srt_to_thread, &value, sizeof(uint64_t));
         }
 
+        ngx_srt_thread_commands();
+
         /* errors are reported in both sets: a closed socket is not found
            the second time */
 
@@ -543,8 +824,11 @@ ngx_srt_thread_loop(void)
 
         more = 0;
 
-        for (k = 0; k < ngx_srt_mcf->routes.nelts; k++) {
-            rt = rtp[k];
+        for (q = ngx_queue_head(&ngx_srt_routes);
+             q != ngx_queue_sentinel(&ngx_srt_routes);
+             q = ngx_queue_next(q))
+        {
+            rt = ngx_queue_data(q, ngx_srt_route_t, srt_link);
 
             if (rt->srt_outputs
                 && __atomic_exchange_n(&rt->srt_pending, 0, __ATOMIC_SEQ_CST))
@@ -562,9 +846,10 @@ ngx_srt_thread_loop(void)
 static void
 ngx_srt_thread_shutdown(void)
 {
-    ngx_uint_t       i;
-    ngx_queue_t     *q;
-    ngx_srt_conn_t  *c;
+    ngx_uint_t         i;
+    ngx_queue_t       *q;
+    ngx_srt_conn_t    *c;
+    ngx_srt_caller_t  *cl;
 
     while (!ngx_queue_empty(&ngx_srt_conns)) {
         q = ngx_queue_head(&ngx_srt_conns);
@@ -576,11 +861,17 @@ ngx_srt_thread_shutdown(void)
         ngx_srt_listener_close(&ngx_srt_listeners[i]);
     }
 
-    for (i = 0; i < ngx_srt_ncallers; i++) {
-        if (ngx_srt_callers[i].ep->sock != SRT_INVALID_SOCK) {
-            (void) srt_close(ngx_srt_callers[i].ep->sock);
-            ngx_srt_callers[i].ep->sock = SRT_INVALID_SOCK;
+    while (!ngx_queue_empty(&ngx_srt_callers)) {
+        q = ngx_queue_head(&ngx_srt_callers);
+        cl = ngx_queue_data(q, ngx_srt_caller_t, queue);
+
+        if (cl->ep->sock != SRT_INVALID_SOCK) {
+            (void) srt_close(cl->ep->sock);
+            cl->ep->sock = SRT_INVALID_SOCK;
         }
+
+        ngx_queue_remove(q);
+        ngx_free(cl);
     }
 
     (void) srt_epoll_release(ngx_srt_eid);
@@ -610,9 +901,11 @@ ngx_srt_hash_slot(SRTSOCKET s)
 static void
 ngx_srt_sock_event(SRTSOCKET s)
 {
-    ngx_uint_t       i;
-    ngx_srt_conn_t  *c;
-    SRT_SOCKSTATUS   state;
+    ngx_uint_t         i;
+    ngx_queue_t       *q;
+    ngx_srt_conn_t    *c;
+    ngx_srt_caller_t  *cl;
+    SRT_SOCKSTATUS     state;
 
     c = *ngx_srt_hash_slot(s);
 
@@ -649,11 +942,14 @@ ngx_srt_sock_event(SRTSOCKET s)
         }
     }
 
-    for (i = 0; i < ngx_srt_ncallers; i++) {
-        if (ngx_srt_callers[i].ep->sock == s
-            && ngx_srt_callers[i].ep->connecting)
-        {
-            ngx_srt_caller_event(&ngx_srt_callers[i]);
+    for (q = ngx_queue_head(&ngx_srt_callers);
+         q != ngx_queue_sentinel(&ngx_srt_callers);
+         q = ngx_queue_next(q))
+    {
+        cl = ngx_queue_data(q, ngx_srt_caller_t, queue);
+
+        if (cl->ep->sock == s && cl->ep->connecting) {
+            ngx_srt_caller_event(cl);
             return;
         }
     }
@@ -843,6 +1139,9 @@ ngx_srt_conn_create(SRTSOCKET s, ngx_srt_conn_kind_e kind,
     slot->since = c->since;
     ngx_cpystrn(slot->route, rt->name.data,
                 ngx_min(rt->name.len + 1, NGX_SRT_NAME_LEN + 1));
+    ngx_cpystrn(slot->endpoint, in ? in->id.data : out->id.data,
+                ngx_min((in ? in->id.len : out->id.len) + 1,
+                        NGX_SRT_NAME_LEN + 1));
     ngx_cpystrn(slot->peer, peer, NGX_SRT_PEER_LEN);
     ngx_cpystrn(slot->streamid, streamid, NGX_SRT_SID_LEN);
 
@@ -885,7 +1184,6 @@ ngx_srt_conn_kind_name(ngx_srt_conn_kind_e kind)
 void
 ngx_srt_conn_close(ngx_srt_conn_t *c, const char *why)
 {
-    ngx_uint_t           i;
     ngx_msec_t           now;
     ngx_srt_conn_t     **pc;
     SRT_TRACEBSTATS      perf;
@@ -893,14 +1191,7 @@ ngx_srt_conn_close(ngx_srt_conn_t *c, const char *why)
 
     now = ngx_srt_thread_msec();
 
-    /* before the input lets go of it: is this a caller's connection? */
-    caller = NULL;
-
-    for (i = 0; i < ngx_srt_ncallers; i++) {
-        if (ngx_srt_callers[i].ep->conn == c) {
-            caller = &ngx_srt_callers[i];
-        }
-    }
+    caller = c->caller;
 
     ngx_memzero(&perf, sizeof(SRT_TRACEBSTATS));
 
@@ -1064,6 +1355,7 @@ ngx_srt_caller_event(ngx_srt_caller_t *cl)
     }
 
     cl->ep->conn = c;
+    c->caller = cl;
 
     if (cl->input) {
         cl->input->ep.conn = c;
@@ -1093,6 +1385,236 @@ ngx_srt_caller_retry(ngx_srt_caller_t *cl, ngx_msec_t now,
 
     ep->next_attempt = now + ep->backoff;
     ep->backoff = ngx_min(ep->backoff * 2, NGX_SRT_BACKOFF_MAX);
+}
+
+
+/* a caller to connect: the event loop before the thread starts, or the
+   thread on a command */
+
+static ngx_int_t
+ngx_srt_caller_add(ngx_srt_route_t *rt, ngx_srt_input_t *in,
+    ngx_srt_output_t *out)
+{
+    ngx_srt_caller_t  *cl;
+
+    cl = ngx_calloc(sizeof(ngx_srt_caller_t), ngx_cycle->log);
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->route = rt;
+    cl->input = in;
+    cl->output = out;
+
+    if (in) {
+        cl->url = &in->url;
+        cl->parsed = &in->parsed;
+        cl->peer = &in->addr;
+        cl->ep = &in->ep;
+
+    } else {
+        cl->url = &out->url;
+        cl->parsed = &out->parsed;
+        cl->peer = &out->peer;
+        cl->ep = &out->ep;
+    }
+
+    cl->ep->sock = SRT_INVALID_SOCK;
+    cl->ep->connecting = 0;
+    cl->ep->next_attempt = 0;
+    cl->ep->backoff = NGX_SRT_BACKOFF_MIN;
+    cl->ep->conn = NULL;
+
+    ngx_queue_insert_tail(&ngx_srt_callers, &cl->queue);
+
+    return NGX_OK;
+}
+
+
+/* a route whose players and push callers this thread feeds */
+
+static void
+ngx_srt_route_link(ngx_srt_route_t *rt)
+{
+    if (!rt->srt_linked) {
+        ngx_queue_insert_tail(&ngx_srt_routes, &rt->srt_link);
+        rt->srt_linked = 1;
+    }
+}
+
+
+/* SRT thread: the event loop's commands, in their order, then answered */
+
+static void
+ngx_srt_thread_commands(void)
+{
+    ngx_srt_cmd_t  *list, *cmd;
+
+    (void) pthread_mutex_lock(&ngx_srt_cmd_mutex);
+    list = ngx_srt_todo;
+    ngx_srt_todo = NULL;
+    ngx_srt_todo_last = &ngx_srt_todo;
+    (void) pthread_mutex_unlock(&ngx_srt_cmd_mutex);
+
+    if (list == NULL) {
+        return;
+    }
+
+    for (cmd = list; /* void */ ; cmd = cmd->next) {
+
+        switch (cmd->type) {
+
+        case NGX_SRT_CMD_ROUTE:
+            ngx_srt_route_link(cmd->route);
+            break;
+
+        case NGX_SRT_CMD_CALLER:
+            if (ngx_srt_caller_add(cmd->route, cmd->input, cmd->output)
+                != NGX_OK)
+            {
+                ngx_log_error(NGX_LOG_ALERT, ngx_srt_thread_log, 0,
+                              "srt route \"%V\": the caller cannot be "
+                              "added", &cmd->route->name);
+            }
+
+            break;
+
+        case NGX_SRT_CMD_PORTS:
+            ngx_srt_thread_ports(cmd->table);
+            break;
+
+        case NGX_SRT_CMD_RELEASE:
+            ngx_srt_thread_release(cmd);
+            break;
+        }
+
+        if (cmd->next == NULL) {
+            break;
+        }
+    }
+
+    (void) pthread_mutex_lock(&ngx_srt_cmd_mutex);
+    cmd->next = ngx_srt_done;
+    ngx_srt_done = list;
+    (void) pthread_mutex_unlock(&ngx_srt_cmd_mutex);
+
+    ngx_srt_notify_loop();
+}
+
+
+/*
+ * SRT thread: a route, an input or an output of the API is going away:
+ * its callers stop and its connections close.  The event loop frees its
+ * memory after the answer.
+ */
+
+#define ngx_srt_released(cmd, rt, in, out)                                   \
+    ((cmd)->output ? (out) == (cmd)->output                                   \
+     : (cmd)->input ? (in) == (cmd)->input : (rt) == (cmd)->route)
+
+static void
+ngx_srt_thread_release(ngx_srt_cmd_t *cmd)
+{
+    ngx_queue_t       *q, *next;
+    ngx_srt_conn_t    *c;
+    ngx_srt_caller_t  *cl;
+
+    for (q = ngx_queue_head(&ngx_srt_callers);
+         q != ngx_queue_sentinel(&ngx_srt_callers);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        cl = ngx_queue_data(q, ngx_srt_caller_t, queue);
+
+        if (!ngx_srt_released(cmd, cl->route, cl->input, cl->output)) {
+            continue;
+        }
+
+        c = cl->ep->conn;
+
+        if (c) {
+            /* no reconnect */
+            c->caller = NULL;
+            cl->ep->conn = NULL;
+            ngx_srt_conn_close(c, "removed by the API");
+
+        } else if (cl->ep->sock != SRT_INVALID_SOCK) {
+            (void) srt_epoll_remove_usock(ngx_srt_eid, cl->ep->sock);
+            (void) srt_close(cl->ep->sock);
+        }
+
+        cl->ep->sock = SRT_INVALID_SOCK;
+        cl->ep->connecting = 0;
+
+        ngx_queue_remove(q);
+        ngx_free(cl);
+    }
+
+    for (q = ngx_queue_head(&ngx_srt_conns);
+         q != ngx_queue_sentinel(&ngx_srt_conns);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        c = ngx_queue_data(q, ngx_srt_conn_t, all);
+
+        if (ngx_srt_released(cmd, c->route, c->input, c->output)) {
+            ngx_srt_conn_close(c, "removed by the API");
+        }
+    }
+
+    if (cmd->input == NULL && cmd->output == NULL
+        && cmd->route->srt_linked)
+    {
+        ngx_queue_remove(&cmd->route->srt_link);
+        cmd->route->srt_linked = 0;
+    }
+}
+
+
+/* SRT thread: the listeners follow a new port table, slot by slot */
+
+static void
+ngx_srt_thread_ports(ngx_srt_table_t *t)
+{
+    ngx_uint_t           i, n;
+    ngx_srt_listener_t  *l;
+    ngx_srt_srt_port_t  *port;
+
+    n = ngx_max(t->nports, ngx_srt_nlisteners);
+
+    for (i = 0; i < n; i++) {
+        l = &ngx_srt_listeners[i];
+        port = (i < t->nports) ? t->ports[i] : NULL;
+
+        if (l->port && port
+            && ngx_cmp_sockaddr(l->port->addr.sockaddr, l->port->addr.socklen,
+                                port->addr.sockaddr, port->addr.socklen, 1)
+               == NGX_OK)
+        {
+            /* the same port, maybe more or fewer routes: still open */
+            l->port = port;
+            continue;
+        }
+
+        if (l->port) {
+            ngx_log_error(NGX_LOG_INFO, ngx_srt_thread_log, 0,
+                          "srt listener \"%V\" closed: no route uses it",
+                          &l->port->url);
+            ngx_srt_listener_close(l);
+            l->port = NULL;
+        }
+
+        if (port) {
+            l->port = port;
+            l->index = i;
+            l->sock = SRT_INVALID_SOCK;
+            l->fd = (ngx_socket_t) -1;
+            l->failed = 0;
+            ngx_srt_listener_open(l, i);
+        }
+    }
+
+    ngx_srt_nlisteners = t->nports;
 }
 
 

@@ -22,6 +22,19 @@
 
 typedef struct ngx_srt_conn_s  ngx_srt_conn_t;
 
+
+/* a caller of this worker: a pull input or a push output */
+typedef struct {
+    ngx_srt_route_t          *route;
+    ngx_srt_input_t          *input;
+    ngx_srt_output_t         *output;
+    ngx_str_t                *url;
+    srt_url_t                *parsed;
+    ngx_addr_t               *peer;
+    ngx_srt_srt_endpoint_t   *ep;
+    ngx_queue_t               queue;
+} ngx_srt_caller_t;
+
 struct ngx_srt_conn_s {
     SRTSOCKET                 sock;
     ngx_srt_conn_kind_e       kind;
@@ -29,6 +42,7 @@ struct ngx_srt_conn_s {
     ngx_srt_input_t          *input;        /* publisher, pull */
     ngx_srt_output_t         *output;       /* player, push */
     ngx_srt_shm_conn_t       *slot;         /* statistics */
+    ngx_srt_caller_t         *caller;       /* pull, push: reconnects */
 
     srt_ring_reader_t         rd;           /* player, push */
     size_t                    chunk;        /* TS packets per message */
@@ -52,7 +66,8 @@ struct ngx_srt_conn_s {
 
 /* a listener port in this worker */
 typedef struct {
-    ngx_srt_srt_port_t       *port;
+    ngx_srt_srt_port_t       *port;          /* NULL: a free slot */
+    ngx_uint_t                index;         /* in the port table */
     SRTSOCKET                 sock;
     ngx_socket_t              fd;            /* the master's socket for this
                                                 worker, until libsrt adopts
@@ -75,7 +90,8 @@ void ngx_srt_conn_close(ngx_srt_conn_t *c, const char *why);
 const char *ngx_srt_conn_kind_name(ngx_srt_conn_kind_e kind);
 
 /* ngx_srt_srt_listen.c */
-ngx_int_t ngx_srt_listen_table(ngx_srt_main_conf_t *mcf, ngx_log_t *log);
+ngx_srt_table_t *ngx_srt_listen_table(void);
+void ngx_srt_listen_table_set(ngx_srt_table_t *table);
 void ngx_srt_listener_open(ngx_srt_listener_t *l, ngx_uint_t index);
 void ngx_srt_listener_close(ngx_srt_listener_t *l);
 void ngx_srt_listener_accept(ngx_srt_listener_t *l);

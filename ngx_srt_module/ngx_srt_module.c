@@ -1008,7 +1008,7 @@ ngx_srt_init_process(ngx_cycle_t *cycle)
         }
     }
 
-    if (ngx_srt_libsrt_start(cycle, mcf) != NGX_OK) {
+    if (ngx_srt_libsrt_start(cycle, mcf, 0) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -1042,6 +1042,9 @@ ngx_srt_tick(ngx_event_t *ev)
 
     /* a missed wake-up must not leave this worker behind for long */
     ngx_srt_runtime_check((ngx_cycle_t *) ngx_cycle, 0);
+
+    /* memory of API endpoints the SRT thread has let go of */
+    ngx_srt_libsrt_sweep(0);
 
     for (i = 0; elapsed && (rt = ngx_srt_route_at(mcf, i)); i++) {
         in = rt->input;

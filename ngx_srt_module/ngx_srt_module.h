@@ -36,6 +36,8 @@
 #define NGX_SRT_CONN_SLOTS       2048    /* SRT connections in the zone */
 #define NGX_SRT_PEER_LEN         64
 #define NGX_SRT_SID_LEN          128     /* streamid kept for statistics */
+#define NGX_SRT_MAX_PORTS        256     /* SRT listener ports, nginx.conf
+                                            and API together */
 
 
 /* why an SRT connection was refused, counted in ngx_srt_shm_conns_t */
@@ -140,6 +142,8 @@ typedef struct {
     ngx_atomic_t              kind;          /* ngx_srt_conn_kind_e */
     ngx_atomic_t              worker;
     u_char                    route[NGX_SRT_NAME_LEN + 1];
+    u_char                    endpoint[NGX_SRT_NAME_LEN + 1]; /* the input's
+                                                or output's id */
     u_char                    peer[NGX_SRT_PEER_LEN];
     u_char                    streamid[NGX_SRT_SID_LEN];
     uint64_t                  since;         /* unix ms of the connection */
@@ -330,6 +334,8 @@ struct ngx_srt_route_s {
     ngx_atomic_t              srt_pending;
     ngx_srt_reader_t          srt_reader;    /* event loop: wakes the thread */
     ngx_uint_t                srt_outputs;   /* has srt:// outputs */
+    ngx_queue_t               srt_link;      /* SRT thread: routes it sends */
+    ngx_uint_t                srt_linked;
 
     /* selector owner only */
     ngx_srt_reader_t          reader;        /* on the input ring */
@@ -351,9 +357,10 @@ typedef struct {
 
 
 /*
- * An SRT listener port and the routes it serves.  Built at configuration
- * and never changed afterwards: the libsrt listen callback reads it from a
- * libsrt thread.
+ * An SRT listener port and the routes it serves.  Those of nginx.conf are
+ * built at configuration; the port table (ngx_srt_table_t) has copies of
+ * them with the API routes' entries added, never changed once published:
+ * the libsrt listen callback reads it from a libsrt thread.
  */
 struct ngx_srt_srt_port_s {
     ngx_addr_t                addr;
@@ -362,6 +369,25 @@ struct ngx_srt_srt_port_s {
     ngx_array_t               entries;       /* ngx_srt_srt_entry_t */
     u_char                   *conf_file;
     ngx_uint_t                conf_line;
+};
+
+
+/*
+ * The listener ports of this worker, indexed by the slot the SRT thread's
+ * listener and the listen callback share; NULL is a free slot.  Made by the
+ * event loop, published by pointer, retired (freed seconds later) when a
+ * newer one replaces it.
+ */
+typedef struct ngx_srt_table_s  ngx_srt_table_t;
+
+struct ngx_srt_table_s {
+    ngx_uint_t                nports;        /* slots in use: highest + 1 */
+    ngx_srt_srt_port_t       *ports[NGX_SRT_MAX_PORTS];
+    uint32_t                  signature;     /* of the API entries */
+    ngx_uint_t                api_ports;     /* ports of API routes only */
+    ngx_pool_t               *pool;
+    ngx_msec_t                retired;
+    ngx_srt_table_t          *next;          /* retired tables */
 };
 
 
@@ -398,6 +424,14 @@ typedef struct {
     ngx_array_t               inputs;        /* ngx_srt_endpoint_desc_t */
     ngx_array_t               outputs;       /* ngx_srt_endpoint_desc_t */
 } ngx_srt_route_desc_t;
+
+
+/* what an endpoint binds on this host */
+typedef enum {
+    NGX_SRT_BIND_NONE = 0,               /* UDP output, SRT caller */
+    NGX_SRT_BIND_UDP,                    /* UDP/RTP input */
+    NGX_SRT_BIND_SRT                     /* SRT listener, input or output */
+} ngx_srt_bind_e;
 
 
 /*
@@ -499,14 +533,29 @@ void ngx_srt_runtime_check(ngx_cycle_t *cycle, ngx_uint_t force);
 void ngx_srt_runtime_exit(ngx_cycle_t *cycle);
 void ngx_srt_desired_changed(ngx_cycle_t *cycle, int64_t generation);
 ngx_int_t ngx_srt_endpoint_check(ngx_pool_t *pool, ngx_str_t *url,
-    ngx_uint_t output, ngx_addr_t *addr, u_char *err, size_t len);
+    ngx_uint_t output, ngx_addr_t *addr, ngx_srt_bind_e *bind, u_char *err,
+    size_t len);
 ngx_int_t ngx_srt_addr_conflict(ngx_addr_t *a, ngx_addr_t *b);
 ngx_int_t ngx_srt_config_conflict(ngx_cycle_t *cycle, ngx_addr_t *addr,
-    u_char *err, size_t len);
+    ngx_uint_t srt, u_char *err, size_t len);
 
 /* ngx_srt_libsrt.c: the SRT thread */
-ngx_int_t ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf);
+ngx_int_t ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
+    ngx_uint_t always);
 void ngx_srt_libsrt_stop(ngx_cycle_t *cycle);
+void ngx_srt_libsrt_sweep(ngx_uint_t all);
+void ngx_srt_libsrt_route(ngx_srt_route_t *rt);
+void ngx_srt_libsrt_caller(ngx_srt_route_t *rt, ngx_srt_input_t *in,
+    ngx_srt_output_t *out);
+void ngx_srt_libsrt_release(ngx_srt_route_t *rt, ngx_srt_input_t *in,
+    ngx_srt_output_t *out, ngx_pool_t *pool);
+ngx_int_t ngx_srt_libsrt_commit(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf);
+
+/* ngx_srt_srt_ports.c: the port table of nginx.conf and API routes */
+ngx_srt_table_t *ngx_srt_ports_build(ngx_srt_main_conf_t *mcf,
+    ngx_srt_table_t *old, ngx_log_t *log);
+uint32_t ngx_srt_ports_signature(ngx_srt_main_conf_t *mcf,
+    ngx_uint_t *count);
 
 
 #endif /* _NGX_SRT_MODULE_H_INCLUDED_ */

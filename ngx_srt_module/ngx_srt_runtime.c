@@ -12,6 +12,12 @@
  * memory and wakes every worker through its eventfd; the once-a-second
  * tick catches a missed wake-up; a new or respawned worker applies the
  * desired state at start.  Everything here runs on the event loop.
+ *
+ * srt:// endpoints belong to the SRT thread: every worker serves the
+ * listener endpoints (its port table gets them), the owner connects the
+ * callers.  What changes is told to the thread in one batch at the end of
+ * ngx_srt_runtime_apply(), and removed memory is freed after the thread
+ * has let go of it (ngx_srt_libsrt_release()).
  */
 
 #include <ngx_config.h>
@@ -41,6 +47,8 @@ static void ngx_srt_runtime_output_free(ngx_srt_output_t *out);
 static ngx_int_t ngx_srt_runtime_url(ngx_pool_t *pool, ngx_str_t *url,
     ngx_uint_t output, srt_url_t *parsed, ngx_addr_t *addr,
     ngx_uint_t *multicast, u_char *err, size_t len);
+static ngx_int_t ngx_srt_runtime_srt_input(ngx_srt_route_t *rt,
+    ngx_srt_input_t *in);
 static uint32_t ngx_srt_runtime_hash(ngx_srt_endpoint_desc_t *e);
 static ngx_int_t ngx_srt_runtime_redact(ngx_pool_t *pool, ngx_str_t *url,
     ngx_str_t *safe);
@@ -182,7 +190,8 @@ ngx_srt_runtime_apply(ngx_cycle_t *cycle, ngx_array_t *desired)
 
     ngx_free(seen);
 
-    return NGX_OK;
+    /* the SRT thread learns it all at once, after the port table */
+    return ngx_srt_libsrt_commit(cycle, mcf);
 }
 
 
@@ -441,6 +450,10 @@ ngx_srt_runtime_destroy(ngx_srt_main_conf_t *mcf, ngx_srt_route_t *rt)
         ngx_srt_runtime_input_free(rt);
     }
 
+    if (rt->srt_reader.linked) {
+        ngx_srt_ring_detach(&rt->ring, &rt->srt_reader);
+    }
+
     rtp = mcf->api_routes.elts;
 
     for (i = 0; i < mcf->api_routes.nelts; i++) {
@@ -453,7 +466,8 @@ ngx_srt_runtime_destroy(ngx_srt_main_conf_t *mcf, ngx_srt_route_t *rt)
         }
     }
 
-    ngx_destroy_pool(rt->pool);
+    /* the SRT thread may have players or callers of it */
+    ngx_srt_libsrt_release(rt, NULL, NULL, rt->pool);
 }
 
 
@@ -525,6 +539,14 @@ ngx_srt_runtime_input(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
 
     in->last_bytes = in->stats->bytes;
 
+    if (in->parsed.scheme == SRT_URL_SRT) {
+        if (ngx_srt_runtime_srt_input(rt, in) != NGX_OK) {
+            return NULL;
+        }
+
+        return in;
+    }
+
     if (in->worker == (ngx_uint_t) ngx_worker
         && ngx_srt_udp_input_open(cycle, in) != NGX_OK)
     {
@@ -536,12 +558,52 @@ ngx_srt_runtime_input(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
 }
 
 
+/*
+ * A listener input takes publishers in any worker (the port table has it,
+ * after the batch is committed); a caller input pulls in the owner.
+ */
+
+static ngx_int_t
+ngx_srt_runtime_srt_input(ngx_srt_route_t *rt, ngx_srt_input_t *in)
+{
+    in->srt = 1;
+    in->parsed.rtp = 0;
+    in->ep.sock = -1;
+
+    in->srt_analyzer = ngx_palloc(rt->pool, sizeof(srt_ts_analyzer_t));
+    if (in->srt_analyzer == NULL) {
+        return NGX_ERROR;
+    }
+
+    srt_ts_analyzer_init(in->srt_analyzer);
+
+    if (in->parsed.mode == SRT_URL_MODE_CALLER
+        && in->worker == (ngx_uint_t) ngx_worker)
+    {
+        ngx_srt_libsrt_caller(rt, in, NULL);
+    }
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_srt_runtime_input_free(ngx_srt_route_t *rt)
 {
-    /* the input's memory is the route pool's: only the socket goes */
-    ngx_srt_udp_input_stop(rt->input);
+    ngx_srt_input_t  *in;
+
+    in = rt->input;
     rt->input = NULL;
+
+    /* the input's memory is the route pool's: only the socket goes, or
+       the SRT thread's publisher or caller */
+
+    if (in->srt) {
+        ngx_srt_libsrt_release(rt, in, NULL, NULL);
+        return;
+    }
+
+    ngx_srt_udp_input_stop(in);
 }
 
 
@@ -616,7 +678,22 @@ ngx_srt_runtime_output(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
 
     out->last_bytes = out->stats->bytes;
 
-    if (out->worker == (ngx_uint_t) ngx_worker) {
+    if (out->parsed.scheme == SRT_URL_SRT) {
+        /* players of a listener output come to any worker; a caller
+           output pushes from the owner */
+        out->srt = 1;
+        out->ep.sock = -1;
+        rt->srt_outputs = 1;
+
+        ngx_srt_libsrt_route(rt);
+
+        if (out->parsed.mode == SRT_URL_MODE_CALLER
+            && out->worker == (ngx_uint_t) ngx_worker)
+        {
+            ngx_srt_libsrt_caller(rt, NULL, out);
+        }
+
+    } else if (out->worker == (ngx_uint_t) ngx_worker) {
         (void) ngx_srt_udp_output_start(cycle, out);
     }
 
@@ -646,6 +723,12 @@ ngx_srt_runtime_output_free(ngx_srt_output_t *out)
         st->pos_valid = 0;
         st->last_data = 0;
         ngx_srt_lease_unlock(&st->lease);
+    }
+
+    if (out->srt) {
+        /* its players or its caller go first */
+        ngx_srt_libsrt_release(out->route, NULL, out, out->pool);
+        return;
     }
 
     ngx_srt_udp_output_stop(out);
@@ -697,13 +780,26 @@ ngx_srt_runtime_hash(ngx_srt_endpoint_desc_t *e)
 
 ngx_int_t
 ngx_srt_endpoint_check(ngx_pool_t *pool, ngx_str_t *url, ngx_uint_t output,
-    ngx_addr_t *addr, u_char *err, size_t len)
+    ngx_addr_t *addr, ngx_srt_bind_e *bind, u_char *err, size_t len)
 {
+    ngx_int_t   rc;
     srt_url_t   parsed;
     ngx_uint_t  multicast;
 
-    return ngx_srt_runtime_url(pool, url, output, &parsed, addr, &multicast,
-                               err, len);
+    rc = ngx_srt_runtime_url(pool, url, output, &parsed, addr, &multicast,
+                             err, len);
+
+    if (rc == NGX_OK && bind) {
+        if (parsed.scheme == SRT_URL_SRT) {
+            *bind = (parsed.mode == SRT_URL_MODE_LISTENER) ? NGX_SRT_BIND_SRT
+                                                           : NGX_SRT_BIND_NONE;
+
+        } else {
+            *bind = output ? NGX_SRT_BIND_NONE : NGX_SRT_BIND_UDP;
+        }
+    }
+
+    return rc;
 }
 
 
@@ -714,6 +810,7 @@ ngx_srt_runtime_url(ngx_pool_t *pool, ngx_str_t *url, ngx_uint_t output,
 {
     char              perr[SRT_URL_ERR_LEN];
     ngx_url_t         u;
+    ngx_uint_t        listen, srt;
     struct in_addr    a;
 
     if (srt_url_parse((char *) url->data, url->len, output, parsed, perr)
@@ -723,13 +820,12 @@ ngx_srt_runtime_url(ngx_pool_t *pool, ngx_str_t *url, ngx_uint_t output,
         return NGX_DECLINED;
     }
 
-    if (parsed->scheme == SRT_URL_SRT) {
-        ngx_snprintf(err, len, "srt:// endpoints are not supported on API "
-                     "routes yet%Z");
-        return NGX_DECLINED;
-    }
+    srt = (parsed->scheme == SRT_URL_SRT);
 
-    if (output && parsed->host[0] == '\0') {
+    /* SRT listeners bind, inputs and outputs alike; UDP inputs bind */
+    listen = srt ? (parsed->mode == SRT_URL_MODE_LISTENER) : !output;
+
+    if (!listen && parsed->host[0] == '\0') {
         ngx_snprintf(err, len, "an output URL needs a destination "
                      "address%Z");
         return NGX_DECLINED;
@@ -737,7 +833,7 @@ ngx_srt_runtime_url(ngx_pool_t *pool, ngx_str_t *url, ngx_uint_t output,
 
     /* numeric only: the event loop never waits for DNS */
 
-    if (ngx_srt_parse_host(pool, parsed, !output, 1, &u) != NGX_OK) {
+    if (ngx_srt_parse_host(pool, parsed, listen, 1, &u) != NGX_OK) {
         ngx_snprintf(err, len, "invalid address: %s%Z",
                      u.err ? u.err : "unknown error");
         return NGX_DECLINED;
@@ -752,7 +848,12 @@ ngx_srt_runtime_url(ngx_pool_t *pool, ngx_str_t *url, ngx_uint_t output,
     *addr = u.addrs[0];
     *multicast = ngx_srt_multicast(addr->sockaddr);
 
-    if (!output) {
+    if (srt && *multicast) {
+        ngx_snprintf(err, len, "SRT needs a unicast address%Z");
+        return NGX_DECLINED;
+    }
+
+    if (!output && !srt) {
         if (parsed->nsources && !*multicast) {
             ngx_snprintf(err, len, "a source filter needs a multicast "
                          "group%Z");
@@ -791,11 +892,15 @@ ngx_srt_addr_conflict(ngx_addr_t *a, ngx_addr_t *b)
 }
 
 
-/* an input of nginx.conf or an SRT listener port receiving on addr */
+/*
+ * An input of nginx.conf or an SRT listener port receiving on addr.  An
+ * SRT listener (srt) may share an SRT port of nginx.conf on the same
+ * address: the streamid picks the route.
+ */
 
 ngx_int_t
-ngx_srt_config_conflict(ngx_cycle_t *cycle, ngx_addr_t *addr, u_char *err,
-    size_t len)
+ngx_srt_config_conflict(ngx_cycle_t *cycle, ngx_addr_t *addr, ngx_uint_t srt,
+    u_char *err, size_t len)
 {
     ngx_uint_t            i;
     ngx_srt_route_t     **rtp;
@@ -812,10 +917,25 @@ ngx_srt_config_conflict(ngx_cycle_t *cycle, ngx_addr_t *addr, u_char *err,
 
     for (i = 0; i < mcf->srt_ports.nelts; i++) {
         if (ngx_inet_get_port(port[i].addr.sockaddr)
-            == ngx_inet_get_port(addr->sockaddr))
+            != ngx_inet_get_port(addr->sockaddr))
         {
+            continue;
+        }
+
+        if (!srt) {
             ngx_snprintf(err, len, "UDP port %d is the SRT listener \"%V\" "
                          "of nginx.conf%Z",
+                         (int) ngx_inet_get_port(addr->sockaddr),
+                         &port[i].url);
+            return 1;
+        }
+
+        if (ngx_cmp_sockaddr(port[i].addr.sockaddr, port[i].addr.socklen,
+                             addr->sockaddr, addr->socklen, 1)
+            != NGX_OK)
+        {
+            ngx_snprintf(err, len, "SRT port %d listens on another address "
+                         "in nginx.conf (\"%V\")%Z",
                          (int) ngx_inet_get_port(addr->sockaddr),
                          &port[i].url);
             return 1;

@@ -25,13 +25,6 @@
 #define NGX_SRT_PENDING         256
 
 
-/* the listen callback's view of the ports: replaced as a whole, by pointer */
-typedef struct {
-    ngx_uint_t                nports;
-    ngx_srt_srt_port_t       *ports;
-} ngx_srt_table_t;
-
-
 /* where a caller goes, or why it may not */
 typedef struct {
     ngx_srt_srt_entry_t      *entry;
@@ -45,6 +38,7 @@ typedef struct {
 /* a decision of the listen callback, picked up again at accept */
 typedef struct {
     SRTSOCKET                 ns;
+    ngx_srt_table_t          *table;         /* the entry's */
     ngx_srt_srt_entry_t      *entry;
     ngx_uint_t                publish;
     u_char                    peer[NGX_SRT_PEER_LEN];
@@ -73,25 +67,23 @@ static ngx_msec_t            ngx_srt_logged[NGX_SRT_REJ_LAST];
 static ngx_uint_t            ngx_srt_quiet[NGX_SRT_REJ_LAST];
 
 
-/* event loop, before the thread starts; later the API swaps new tables */
+/*
+ * The current port table.  The event loop publishes a new one (API
+ * routes); old ones stay readable for seconds (ngx_srt_libsrt_sweep()), so
+ * a callback that loaded one just before still reads valid memory.
+ */
 
-ngx_int_t
-ngx_srt_listen_table(ngx_srt_main_conf_t *mcf, ngx_log_t *log)
+ngx_srt_table_t *
+ngx_srt_listen_table(void)
 {
-    ngx_srt_table_t  *table;
+    return __atomic_load_n(&ngx_srt_table, __ATOMIC_ACQUIRE);
+}
 
-    table = ngx_calloc(sizeof(ngx_srt_table_t), log);
-    if (table == NULL) {
-        return NGX_ERROR;
-    }
 
-    table->nports = mcf->srt_ports.nelts;
-    table->ports = mcf->srt_ports.elts;
-
-    /* old tables are never freed: a callback may still be reading one */
+void
+ngx_srt_listen_table_set(ngx_srt_table_t *table)
+{
     __atomic_store_n(&ngx_srt_table, table, __ATOMIC_RELEASE);
-
-    return NGX_OK;
 }
 
 
@@ -354,7 +346,7 @@ ngx_srt_listen_callback(void *opaque, SRTSOCKET ns, int hsversion,
     ngx_srt_decision_t   d;
 
     index = (ngx_uint_t) (uintptr_t) opaque;
-    table = __atomic_load_n(&ngx_srt_table, __ATOMIC_ACQUIRE);
+    table = ngx_srt_listen_table();
 
     ngx_srt_peer_text(peer, text);
 
@@ -364,14 +356,14 @@ ngx_srt_listen_callback(void *opaque, SRTSOCKET ns, int hsversion,
 
     ngx_srt_printable(sid, streamid, NGX_SRT_SID_LEN);
 
-    if (index >= table->nports) {
+    if (index >= table->nports || table->ports[index] == NULL) {
         (void) srt_setrejectreason(ns, SRT_REJX_NOTFOUND);
         ngx_srt_reject(NGX_SRT_REJ_NOT_FOUND, SRT_REJX_NOTFOUND, NULL, 0,
                        text, sid, "the port is not served any more");
         return -1;
     }
 
-    if (ngx_srt_decide(&table->ports[index], streamid, &d) != NGX_OK) {
+    if (ngx_srt_decide(table->ports[index], streamid, &d) != NGX_OK) {
         (void) srt_setrejectreason(ns, d.code);
         ngx_srt_reject(d.reason, d.code, d.entry, d.publish, text, sid,
                        d.why);
@@ -419,6 +411,7 @@ ngx_srt_listen_callback(void *opaque, SRTSOCKET ns, int hsversion,
 
     p = &ngx_srt_pending[ngx_srt_pending_next++ % NGX_SRT_PENDING];
     p->ns = ns;
+    p->table = table;
     p->entry = d.entry;
     p->publish = d.publish;
     ngx_cpystrn(p->peer, text, NGX_SRT_PEER_LEN);
@@ -512,6 +505,7 @@ ngx_srt_listener_accept(ngx_srt_listener_t *l)
     SRTSOCKET             ns;
     ngx_uint_t            i, n, found;
     ngx_srt_conn_t       *c;
+    ngx_srt_table_t      *table;
     ngx_srt_input_t      *in;
     ngx_srt_pending_t    *p;
     ngx_srt_decision_t    d;
@@ -538,13 +532,17 @@ ngx_srt_listener_accept(ngx_srt_listener_t *l)
         }
 
         found = 0;
+        table = ngx_srt_listen_table();
 
         (void) pthread_mutex_lock(&ngx_srt_mutex);
 
         for (i = 0; i < NGX_SRT_PENDING; i++) {
             p = &ngx_srt_pending[i];
 
-            if (p->ns == ns && p->entry) {
+            /* a decision made on an older table may name a route or an
+               endpoint removed since: decided again below */
+
+            if (p->ns == ns && p->entry && p->table == table) {
                 ngx_memzero(&d, sizeof(ngx_srt_decision_t));
                 d.entry = p->entry;
                 d.publish = p->publish;
@@ -560,9 +558,10 @@ ngx_srt_listener_accept(ngx_srt_listener_t *l)
 
         if (!found) {
             /*
-             * The pending table wrapped under a handshake storm: decide
-             * again from the socket's streamid (the route's options were
-             * applied by the callback already).
+             * The pending table wrapped under a handshake storm, or the
+             * port table changed since the callback: decide again from the
+             * socket's streamid (the route's options were applied by the
+             * callback already).
              */
             len = sizeof(streamid) - 1;
 
@@ -577,7 +576,14 @@ ngx_srt_listener_accept(ngx_srt_listener_t *l)
             ngx_srt_peer_text((struct sockaddr *) &sa, peer);
             ngx_srt_printable(sid, streamid, NGX_SRT_SID_LEN);
 
-            if (ngx_srt_decide(l->port, streamid, &d) != NGX_OK) {
+            if (l->index >= table->nports || table->ports[l->index] == NULL
+                || ngx_srt_decide(table->ports[l->index], streamid, &d)
+                   != NGX_OK)
+            {
+                ngx_log_error(NGX_LOG_INFO, ngx_srt_thread_log, 0,
+                              "srt: %s streamid \"%s\" closed at once: the "
+                              "route or the port is not served any more",
+                              peer, sid);
                 (void) srt_close(ns);
                 continue;
             }
@@ -676,6 +682,7 @@ ngx_srt_log_handler(void *opaque, int level, const char *file, int line,
     char                *at;
     long                 ns;
     ngx_uint_t           i, publish;
+    ngx_srt_table_t     *table;
     ngx_srt_srt_entry_t *e;
 
     if (ngx_strstr(message, "connection rejected due to") == NULL
@@ -694,12 +701,15 @@ ngx_srt_log_handler(void *opaque, int level, const char *file, int line,
     publish = 0;
     ngx_cpystrn(peer, (u_char *) "-", NGX_SRT_PEER_LEN);
     sid[0] = '\0';
+    table = ngx_srt_listen_table();
 
     (void) pthread_mutex_lock(&ngx_srt_mutex);
 
     for (i = 0; i < NGX_SRT_PENDING; i++) {
         if (ngx_srt_pending[i].entry && ngx_srt_pending[i].ns == ns) {
-            e = ngx_srt_pending[i].entry;
+            /* of an older table: counted for the server only */
+            e = ngx_srt_pending[i].table == table
+                ? ngx_srt_pending[i].entry : NULL;
             publish = ngx_srt_pending[i].publish;
             ngx_cpystrn(peer, ngx_srt_pending[i].peer, NGX_SRT_PEER_LEN);
             ngx_cpystrn(sid, ngx_srt_pending[i].streamid, NGX_SRT_SID_LEN);

@@ -14,7 +14,7 @@
 #   one stops); PATCH of the input priority; out0 moved to route r2; PUT of a
 #   route creates it (201) then replaces it (200).
 # * Bad input: malformed JSON, not an object, wrong type, unknown field,
-#   missing url, invalid id, srt:// and host names and broken URLs, UDP port
+#   missing url, invalid id, bad srt:// and host names and broken URLs, UDP port
 #   conflicts, duplicate ids and names, any change of the config route, unknown
 #   ids, wrong methods (405 + Allow), a body over route_api_max_body (413):
 #   each with the right status and {"error":{code,message[,field]}}, and
@@ -400,12 +400,12 @@ my @bad = (
      { id => 'a b', url => udp($pbad) }, 400, field => 'id'],
     ['invalid name', PATCH => '/api/routes/r1', { name => 'a/b' }, 400,
      field => 'name'],
-    ['srt:// output', POST => '/api/routes/r1/outputs',
-     { url => "srt://127.0.0.1:$pbad" }, 400, field => 'url',
-     message => [qr{srt:// endpoints are not supported on API routes yet}]],
-    ['srt:// input', POST => '/api/routes',
-     { name => 'bad4', inputs => [{ url => "srt://:$pbad?mode=listener" }] },
-     400, field => 'inputs[0].url', message => [qr/not supported on API routes/]],
+    ['srt:// rendezvous output', POST => '/api/routes/r1/outputs',
+     { url => "srt://127.0.0.1:$pbad?mode=rendezvous" }, 400, field => 'url',
+     message => [qr{invalid URL}]],
+    ['srt:// multicast input', POST => '/api/routes',
+     { name => 'bad4', inputs => [{ url => "srt://239.1.2.3:$pbad" }] },
+     400, field => 'inputs[0].url', message => [qr/SRT needs a unicast address/]],
     ['host name in a URL', POST => '/api/routes/r1/outputs',
      { url => 'udp://example.invalid:1234' }, 400, field => 'url'],
     ['localhost in an input URL', POST => '/api/routes/r1/inputs',

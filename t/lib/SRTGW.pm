@@ -46,7 +46,7 @@ sub new {
     my ($class, %o) = @_;
     my $self = bless {
         workers => $o{workers} || 2,
-        prefix  => tempdir('srtgw-XXXXXX', TMPDIR => 1, CLEANUP => 1),
+        prefix  => tempdir('srtgw-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{SRTGW_KEEP}),
         netns   => $o{netns},
         senders => [],
     }, $class;

@@ -72,6 +72,8 @@ struct ngx_srt_cmd_s {
     ngx_srt_input_t          *input;
     ngx_srt_output_t         *output;
     ngx_srt_table_t          *table;
+    ngx_srt_table_t          *old;           /* PORTS: freed by the loop,
+                                                after */
     ngx_pool_t               *pool;          /* freed by the loop, after */
     ngx_msec_t                done;          /* loop: answered at */
     ngx_srt_cmd_t            *next;
@@ -119,7 +121,6 @@ static ngx_int_t             ngx_srt_start_rc;
 static ngx_srt_cmd_t        *ngx_srt_batch;      /* not yet posted */
 static ngx_srt_cmd_t       **ngx_srt_batch_last = &ngx_srt_batch;
 static ngx_srt_cmd_t        *ngx_srt_graveyard;  /* answered, to free */
-static ngx_srt_table_t      *ngx_srt_tables;     /* retired, to free */
 static ngx_srt_table_t      *ngx_srt_table_now;
 
 /* both, under the mutex */
@@ -159,6 +160,7 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
     ngx_srt_route_t    *rt;
     ngx_srt_input_t    *in;
     ngx_srt_output_t   *out, **outp;
+    ngx_queue_t        *q;
     ngx_srt_table_t    *table;
     ngx_connection_t   *c;
     ngx_srt_listener_t *l;
@@ -174,17 +176,22 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
     ngx_queue_init(&ngx_srt_routes);
     ngx_queue_init(&ngx_srt_conns);
 
-    /* the callers this worker owns in nginx.conf (pull inputs, push
-       outputs); those of the API come as commands */
+    table = NULL;
+    c = NULL;
 
-    for (i = 0; i < mcf->routes.nelts; i++) {
-        rt = ((ngx_srt_route_t **) mcf->routes.elts)[i];
+    /* the callers this worker owns (pull inputs, push outputs), in
+       nginx.conf and, when started late, in API routes; later those of
+       the API come as commands */
+
+    for (i = 0; (rt = ngx_srt_route_at(mcf, i)); i++) {
         in = rt->input;
 
-        if (in->srt && in->port == NULL && in->worker == ngx_worker
+        if (in && in->srt && in->worker == ngx_worker
+            && (rt->api ? in->parsed.mode == SRT_URL_MODE_CALLER
+                        : in->port == NULL)
             && ngx_srt_caller_add(rt, in, NULL) != NGX_OK)
         {
-            return NGX_ERROR;
+            goto failed;
         }
 
         outp = rt->outputs.elts;
@@ -192,10 +199,12 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
         for (j = 0; j < rt->outputs.nelts; j++) {
             out = outp[j];
 
-            if (out->srt && out->port == NULL && out->worker == ngx_worker
+            if (out->srt && out->worker == ngx_worker
+                && (rt->api ? out->parsed.mode == SRT_URL_MODE_CALLER
+                            : out->port == NULL)
                 && ngx_srt_caller_add(rt, NULL, out) != NGX_OK)
             {
-                return NGX_ERROR;
+                goto failed;
             }
         }
     }
@@ -212,16 +221,9 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
         }
     }
 
-    if (mcf->srt_ports.nelts > NGX_SRT_MAX_PORTS) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "srt: more than %d SRT listener ports",
-                      NGX_SRT_MAX_PORTS);
-        return NGX_ERROR;
-    }
-
     table = ngx_srt_ports_build(mcf, NULL, cycle->log);
     if (table == NULL) {
-        return NGX_ERROR;
+        goto failed;
     }
 
     ngx_srt_listen_table_set(table);
@@ -251,28 +253,25 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
     if (ngx_srt_to_thread == -1 || ngx_srt_to_loop == -1) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
                       "srt: eventfd() failed");
-        return NGX_ERROR;
+        goto failed;
     }
 
     c = ngx_get_connection(ngx_srt_to_loop, cycle->log);
     if (c == NULL) {
-        return NGX_ERROR;
+        goto failed;
     }
 
     c->read->handler = ngx_srt_loop_wake;
     c->read->log = cycle->log;
 
     if (ngx_add_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
-        ngx_free_connection(c);
-        return NGX_ERROR;
+        goto failed;
     }
-
-    ngx_srt_loop_conn = c;
 
     if (sem_init(&ngx_srt_ready, 0, 0) != 0) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
                       "srt: sem_init() failed");
-        return NGX_ERROR;
+        goto failed;
     }
 
     /*
@@ -291,7 +290,7 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
         ngx_log_error(NGX_LOG_EMERG, cycle->log, err,
                       "srt: cannot start the SRT thread");
         (void) sem_destroy(&ngx_srt_ready);
-        return NGX_ERROR;
+        goto failed;
     }
 
     while (sem_wait(&ngx_srt_ready) == -1 && ngx_errno == NGX_EINTR) {
@@ -304,9 +303,10 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
         (void) pthread_join(ngx_srt_tid, NULL);
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
                       "srt: the SRT thread failed to start");
-        return NGX_ERROR;
+        goto failed;
     }
 
+    ngx_srt_loop_conn = c;
     ngx_srt_running = 1;
 
     ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
@@ -314,6 +314,53 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
                   "port(s)", ngx_worker, table->nports);
 
     return NGX_OK;
+
+failed:
+
+    /* as if never tried: an API change may try again */
+
+    if (c) {
+        ngx_close_connection(c);        /* closes ngx_srt_to_loop */
+        ngx_srt_to_loop = -1;
+    }
+
+    if (ngx_srt_to_loop != -1) {
+        (void) close(ngx_srt_to_loop);
+        ngx_srt_to_loop = -1;
+    }
+
+    if (ngx_srt_to_thread != -1) {
+        (void) close(ngx_srt_to_thread);
+        ngx_srt_to_thread = -1;
+    }
+
+    for (i = 0; i < NGX_SRT_MAX_PORTS; i++) {
+        if (ngx_srt_listeners[i].port && ngx_srt_listeners[i].fd != -1) {
+            (void) close(ngx_srt_listeners[i].fd);
+        }
+
+        ngx_memzero(&ngx_srt_listeners[i], sizeof(ngx_srt_listener_t));
+    }
+
+    ngx_srt_nlisteners = 0;
+
+    if (table) {
+        ngx_srt_listen_table_set(NULL);
+        ngx_srt_table_now = NULL;
+        ngx_destroy_pool(table->pool);
+    }
+
+    while (!ngx_queue_empty(&ngx_srt_callers)) {
+        q = ngx_queue_head(&ngx_srt_callers);
+        ngx_queue_remove(q);
+        ngx_free(ngx_queue_data(q, ngx_srt_caller_t, queue));
+    }
+
+    for (i = 0; (rt = ngx_srt_route_at(mcf, i)); i++) {
+        rt->srt_linked = 0;
+    }
+
+    return NGX_ERROR;
 }
 
 
@@ -423,38 +470,28 @@ ngx_srt_loop_wake(ngx_event_t *ev)
 
 
 /*
- * event loop, every second: frees what the thread let go of a while ago,
- * and retired port tables (all: the thread has stopped)
+ * event loop, every second: frees what the thread let go of a while ago
+ * (all: the thread has stopped).  A port table replaced by a PORTS command
+ * waits longer: a libsrt listen callback may have loaded it just before.
  */
 
 void
 ngx_srt_libsrt_sweep(ngx_uint_t all)
 {
-    ngx_srt_cmd_t     *cmd, **pcmd;
-    ngx_srt_table_t   *t, **pt;
+    ngx_msec_t       grace;
+    ngx_srt_cmd_t   *cmd, **pcmd;
 
     for (pcmd = &ngx_srt_graveyard; *pcmd; /* void */) {
         cmd = *pcmd;
+        grace = cmd->old ? NGX_SRT_TABLE_GRACE_MS : NGX_SRT_GRACE_MS;
 
-        if (all || ngx_current_msec - cmd->done >= NGX_SRT_GRACE_MS) {
+        if (all || ngx_current_msec - cmd->done >= grace) {
             *pcmd = cmd->next;
             ngx_srt_cmd_free(cmd);
             continue;
         }
 
         pcmd = &cmd->next;
-    }
-
-    for (pt = &ngx_srt_tables; *pt; /* void */) {
-        t = *pt;
-
-        if (all || ngx_current_msec - t->retired >= NGX_SRT_TABLE_GRACE_MS) {
-            *pt = t->next;
-            ngx_destroy_pool(t->pool);
-            continue;
-        }
-
-        pt = &t->next;
     }
 }
 
@@ -489,15 +526,39 @@ void
 ngx_srt_libsrt_release(ngx_srt_route_t *rt, ngx_srt_input_t *in,
     ngx_srt_output_t *out, ngx_pool_t *pool)
 {
-    if (!ngx_srt_running) {
-        if (pool) {
-            ngx_destroy_pool(pool);
-        }
+    ngx_srt_cmd_t  *cmd, **pcmd;
 
+    if (ngx_srt_running) {
+        ngx_srt_cmd_queue(NGX_SRT_CMD_RELEASE, rt, in, out, pool);
         return;
     }
 
-    ngx_srt_cmd_queue(NGX_SRT_CMD_RELEASE, rt, in, out, pool);
+    /* the thread never saw it, and must not: a batch that may start the
+       thread forgets it */
+
+    for (pcmd = &ngx_srt_batch; *pcmd; /* void */) {
+        cmd = *pcmd;
+
+        if (out ? cmd->output == out
+                : in ? cmd->input == in : cmd->route == rt)
+        {
+            *pcmd = cmd->next;
+            ngx_free(cmd);
+            continue;
+        }
+
+        pcmd = &cmd->next;
+    }
+
+    ngx_srt_batch_last = &ngx_srt_batch;
+
+    while (*ngx_srt_batch_last) {
+        ngx_srt_batch_last = &(*ngx_srt_batch_last)->next;
+    }
+
+    if (pool) {
+        ngx_destroy_pool(pool);
+    }
 }
 
 
@@ -532,6 +593,10 @@ ngx_srt_cmd_free(ngx_srt_cmd_t *cmd)
         ngx_destroy_pool(cmd->pool);
     }
 
+    if (cmd->old) {
+        ngx_destroy_pool(cmd->old->pool);
+    }
+
     ngx_free(cmd);
 }
 
@@ -542,7 +607,7 @@ ngx_srt_libsrt_commit(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
     uint64_t          one = 1;
     uint32_t          sig;
     ngx_uint_t        nlisteners, callers;
-    ngx_srt_cmd_t    *cmd, *batch;
+    ngx_srt_cmd_t    *cmd, *batch, **pcmd;
     ngx_srt_table_t  *t;
 
     batch = ngx_srt_batch;
@@ -576,34 +641,56 @@ ngx_srt_libsrt_commit(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf)
             return NGX_OK;
         }
 
-        /* the new thread has the current table */
+        /* the new thread has the current table and every caller of the
+           API routes (ngx_srt_libsrt_start() looked) */
+
+        for (pcmd = &batch; *pcmd; /* void */) {
+            cmd = *pcmd;
+
+            if (cmd->type == NGX_SRT_CMD_CALLER) {
+                *pcmd = cmd->next;
+                ngx_free(cmd);
+                continue;
+            }
+
+            pcmd = &cmd->next;
+        }
     }
 
     if (sig != ngx_srt_table_now->signature) {
         t = ngx_srt_ports_build(mcf, ngx_srt_table_now, cycle->log);
+        cmd = t ? ngx_calloc(sizeof(ngx_srt_cmd_t), cycle->log) : NULL;
 
-        if (t == NULL) {
+        if (cmd == NULL) {
+            /*
+             * The current table may still name what is released: rather
+             * leak its memory than free it under a listen callback.  The
+             * next change tries the table again.
+             */
             ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
                           "srt: the SRT port table cannot be rebuilt");
+
+            if (t) {
+                ngx_destroy_pool(t->pool);
+            }
+
+            for (cmd = batch; cmd; cmd = cmd->next) {
+                cmd->pool = NULL;
+            }
 
         } else {
             ngx_srt_listen_table_set(t);
 
-            ngx_srt_table_now->retired = ngx_current_msec;
-            ngx_srt_table_now->next = ngx_srt_tables;
-            ngx_srt_tables = ngx_srt_table_now;
+            /* first of the batch: the listeners follow the table; the old
+               one is freed after the answer */
+
+            cmd->type = NGX_SRT_CMD_PORTS;
+            cmd->table = t;
+            cmd->old = ngx_srt_table_now;
+            cmd->next = batch;
+            batch = cmd;
+
             ngx_srt_table_now = t;
-
-            /* first of the batch: the listeners follow the table */
-
-            cmd = ngx_calloc(sizeof(ngx_srt_cmd_t), cycle->log);
-
-            if (cmd) {
-                cmd->type = NGX_SRT_CMD_PORTS;
-                cmd->table = t;
-                cmd->next = batch;
-                batch = cmd;
-            }
         }
     }
 
@@ -1160,6 +1247,29 @@ ngx_srt_conn_create(SRTSOCKET s, ngx_srt_conn_kind_e kind,
                   peer, streamid, ngx_worker);
 
     return c;
+}
+
+
+/* another connection of this thread writes c's input statistics */
+
+ngx_uint_t
+ngx_srt_conn_publishing(ngx_srt_conn_t *c)
+{
+    ngx_queue_t     *q;
+    ngx_srt_conn_t  *o;
+
+    for (q = ngx_queue_head(&ngx_srt_conns);
+         q != ngx_queue_sentinel(&ngx_srt_conns);
+         q = ngx_queue_next(q))
+    {
+        o = ngx_queue_data(q, ngx_srt_conn_t, all);
+
+        if (o != c && o->input && o->input->stats == c->input->stats) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

@@ -87,6 +87,7 @@ ngx_srt_conn_t *ngx_srt_conn_create(SRTSOCKET s, ngx_srt_conn_kind_e kind,
     ngx_srt_route_t *rt, ngx_srt_input_t *in, ngx_srt_output_t *out,
     u_char *peer, u_char *streamid);
 void ngx_srt_conn_close(ngx_srt_conn_t *c, const char *why);
+ngx_uint_t ngx_srt_conn_publishing(ngx_srt_conn_t *c);
 const char *ngx_srt_conn_kind_name(ngx_srt_conn_kind_e kind);
 
 /* ngx_srt_srt_listen.c */

@@ -265,6 +265,8 @@ typedef struct {
     srt_ts_sync_t             srt_sync;
     srt_ts_analyzer_t        *srt_analyzer;
 
+    ngx_pool_t               *pool;          /* API: the input's memory */
+
     /* owner worker only */
     ngx_connection_t         *connection;
     ngx_uint_t                own_socket;    /* opened by this worker (API
@@ -375,20 +377,19 @@ struct ngx_srt_srt_port_s {
 /*
  * The listener ports of this worker, indexed by the slot the SRT thread's
  * listener and the listen callback share; NULL is a free slot.  Made by the
- * event loop, published by pointer, retired (freed seconds later) when a
- * newer one replaces it.
+ * event loop, published by pointer; a replaced one is freed seconds after
+ * the SRT thread moved its listeners to the new one.
  */
-typedef struct ngx_srt_table_s  ngx_srt_table_t;
-
-struct ngx_srt_table_s {
+typedef struct {
+    ngx_uint_t                gen;           /* tells tables apart (a new
+                                                one may reuse an old one's
+                                                memory) */
     ngx_uint_t                nports;        /* slots in use: highest + 1 */
     ngx_srt_srt_port_t       *ports[NGX_SRT_MAX_PORTS];
     uint32_t                  signature;     /* of the API entries */
     ngx_uint_t                api_ports;     /* ports of API routes only */
     ngx_pool_t               *pool;
-    ngx_msec_t                retired;
-    ngx_srt_table_t          *next;          /* retired tables */
-};
+} ngx_srt_table_t;
 
 
 typedef struct {

@@ -498,50 +498,57 @@ ngx_srt_runtime_input(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
     ngx_srt_route_t *rt, ngx_srt_endpoint_desc_t *e)
 {
     u_char            err[256];
+    ngx_pool_t       *pool;
     ngx_srt_input_t  *in;
 
-    /* small and rare: from the route's pool, for the route's life */
+    /* its own pool: inputs may be replaced many times in a route's life */
 
-    in = ngx_pcalloc(rt->pool, sizeof(ngx_srt_input_t));
-    if (in == NULL) {
+    pool = ngx_create_pool(1024, cycle->log);
+    if (pool == NULL) {
         return NULL;
     }
 
+    in = ngx_pcalloc(pool, sizeof(ngx_srt_input_t));
+    if (in == NULL) {
+        goto failed;
+    }
+
+    in->pool = pool;
     in->route = rt;
 
-    in->id.data = ngx_pstrdup(rt->pool, &e->id);
+    in->id.data = ngx_pstrdup(pool, &e->id);
     if (in->id.data == NULL) {
-        return NULL;
+        goto failed;
     }
 
     in->id.len = e->id.len;
 
-    if (ngx_srt_runtime_url(rt->pool, &e->url, 0, &in->parsed, &in->addr,
+    if (ngx_srt_runtime_url(pool, &e->url, 0, &in->parsed, &in->addr,
                             &in->multicast, err, sizeof(err))
         != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
                       "srt route \"%V\": input \"%V\": %s", &rt->name,
                       &e->id, err);
-        return NULL;
+        goto failed;
     }
 
-    if (ngx_srt_runtime_redact(rt->pool, &e->url, &in->url) != NGX_OK) {
-        return NULL;
+    if (ngx_srt_runtime_redact(pool, &e->url, &in->url) != NGX_OK) {
+        goto failed;
     }
 
     /* with one input per route it lives in the selector's worker */
     in->worker = rt->worker;
 
     if (ngx_srt_shm_input(mcf, cycle->log, in) != NGX_OK) {
-        return NULL;
+        goto failed;
     }
 
     in->last_bytes = in->stats->bytes;
 
     if (in->parsed.scheme == SRT_URL_SRT) {
         if (ngx_srt_runtime_srt_input(rt, in) != NGX_OK) {
-            return NULL;
+            goto failed;
         }
 
         return in;
@@ -551,10 +558,16 @@ ngx_srt_runtime_input(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
         && ngx_srt_udp_input_open(cycle, in) != NGX_OK)
     {
         ngx_srt_udp_input_stop(in);
-        return NULL;
+        goto failed;
     }
 
     return in;
+
+failed:
+
+    ngx_destroy_pool(pool);
+
+    return NULL;
 }
 
 
@@ -570,7 +583,7 @@ ngx_srt_runtime_srt_input(ngx_srt_route_t *rt, ngx_srt_input_t *in)
     in->parsed.rtp = 0;
     in->ep.sock = -1;
 
-    in->srt_analyzer = ngx_palloc(rt->pool, sizeof(srt_ts_analyzer_t));
+    in->srt_analyzer = ngx_palloc(in->pool, sizeof(srt_ts_analyzer_t));
     if (in->srt_analyzer == NULL) {
         return NGX_ERROR;
     }
@@ -595,15 +608,15 @@ ngx_srt_runtime_input_free(ngx_srt_route_t *rt)
     in = rt->input;
     rt->input = NULL;
 
-    /* the input's memory is the route pool's: only the socket goes, or
-       the SRT thread's publisher or caller */
+    /* the SRT thread's publisher or caller goes first */
 
     if (in->srt) {
-        ngx_srt_libsrt_release(rt, in, NULL, NULL);
+        ngx_srt_libsrt_release(rt, in, NULL, in->pool);
         return;
     }
 
     ngx_srt_udp_input_stop(in);
+    ngx_destroy_pool(in->pool);
 }
 
 

@@ -135,6 +135,13 @@ ngx_srt_srt_port_entry(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,
         goto found;
     }
 
+    if (mcf->srt_ports.nelts == NGX_SRT_MAX_PORTS) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": more than %d SRT listener ports", url,
+                           NGX_SRT_MAX_PORTS);
+        return NULL;
+    }
+
     port = ngx_array_push(&mcf->srt_ports);
     if (port == NULL) {
         return NULL;

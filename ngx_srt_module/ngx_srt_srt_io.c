@@ -143,7 +143,11 @@ ngx_srt_io_input_released(ngx_srt_conn_t *c)
         in->ep.conn = NULL;
     }
 
-    (void) ngx_atomic_cmp_set(&in->stats->publisher, ngx_pid, 0);
+    /* an API input replaced by one with the same statistics may have its
+       publisher here already */
+    if (!ngx_srt_conn_publishing(c)) {
+        (void) ngx_atomic_cmp_set(&in->stats->publisher, ngx_pid, 0);
+    }
 }
 
 

@@ -38,7 +38,9 @@ typedef struct {
 /* a decision of the listen callback, picked up again at accept */
 typedef struct {
     SRTSOCKET                 ns;
-    ngx_srt_table_t          *table;         /* the entry's */
+    ngx_uint_t                gen;           /* the entry's table */
+    void                     *endpoint;      /* its input or output: only
+                                                compared, never read */
     ngx_srt_srt_entry_t      *entry;
     ngx_uint_t                publish;
     u_char                    peer[NGX_SRT_PEER_LEN];
@@ -48,6 +50,7 @@ typedef struct {
 
 static ngx_int_t ngx_srt_decide(ngx_srt_srt_port_t *port,
     const char *streamid, ngx_srt_decision_t *d);
+static ngx_uint_t ngx_srt_decide_config_routes(ngx_srt_srt_port_t *port);
 static int ngx_srt_listen_callback(void *opaque, SRTSOCKET ns, int hsversion,
     const struct sockaddr *peer, const char *streamid);
 static ngx_int_t ngx_srt_claim_publisher(ngx_srt_input_t *in,
@@ -242,12 +245,31 @@ ngx_srt_decide(ngx_srt_srt_port_t *port, const char *streamid,
     e = port->entries.elts;
 
     if (sid.resource[0] == '\0') {
+
+        /*
+         * The port's only route; or its only route of nginx.conf, which
+         * API routes joining the port do not take away from callers that
+         * name none.
+         */
+
         if (port->entries.nelts != 1) {
-            d->reason = NGX_SRT_REJ_BAD_REQUEST;
-            d->code = SRT_REJX_BAD_REQUEST;
-            d->why = "the port serves several routes: the streamid must "
-                     "name one";
-            return NGX_DECLINED;
+            for (i = 0; i < port->entries.nelts; i++) {
+                if (!e[i].route->api) {
+                    break;
+                }
+            }
+
+            if (i == port->entries.nelts
+                || ngx_srt_decide_config_routes(port) != 1)
+            {
+                d->reason = NGX_SRT_REJ_BAD_REQUEST;
+                d->code = SRT_REJX_BAD_REQUEST;
+                d->why = "the port serves several routes: the streamid "
+                         "must name one";
+                return NGX_DECLINED;
+            }
+
+            e = &e[i];
         }
 
     } else {
@@ -310,6 +332,23 @@ ngx_srt_decide(ngx_srt_srt_port_t *port, const char *streamid,
     }
 
     return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_srt_decide_config_routes(ngx_srt_srt_port_t *port)
+{
+    ngx_uint_t            i, n;
+    ngx_srt_srt_entry_t  *e;
+
+    e = port->entries.elts;
+    n = 0;
+
+    for (i = 0; i < port->entries.nelts; i++) {
+        n += !e[i].route->api;
+    }
+
+    return n;
 }
 
 
@@ -411,7 +450,9 @@ ngx_srt_listen_callback(void *opaque, SRTSOCKET ns, int hsversion,
 
     p = &ngx_srt_pending[ngx_srt_pending_next++ % NGX_SRT_PENDING];
     p->ns = ns;
-    p->table = table;
+    p->gen = table->gen;
+    p->endpoint = d.publish ? (void *) d.entry->input
+                            : (void *) d.entry->output;
     p->entry = d.entry;
     p->publish = d.publish;
     ngx_cpystrn(p->peer, text, NGX_SRT_PEER_LEN);
@@ -502,8 +543,9 @@ ngx_srt_listener_accept(ngx_srt_listener_t *l)
     int                   len;
     u_char                peer[NGX_SRT_PEER_LEN], sid[NGX_SRT_SID_LEN];
     char                  streamid[SRT_URL_STREAMID_LEN];
+    void                 *endpoint;
     SRTSOCKET             ns;
-    ngx_uint_t            i, n, found;
+    ngx_uint_t            i, n, found, stale;
     ngx_srt_conn_t       *c;
     ngx_srt_table_t      *table;
     ngx_srt_input_t      *in;
@@ -532,6 +574,8 @@ ngx_srt_listener_accept(ngx_srt_listener_t *l)
         }
 
         found = 0;
+        stale = 0;
+        endpoint = NULL;
         table = ngx_srt_listen_table();
 
         (void) pthread_mutex_lock(&ngx_srt_mutex);
@@ -539,19 +583,28 @@ ngx_srt_listener_accept(ngx_srt_listener_t *l)
         for (i = 0; i < NGX_SRT_PENDING; i++) {
             p = &ngx_srt_pending[i];
 
+            if (p->ns != ns || p->entry == NULL) {
+                continue;
+            }
+
             /* a decision made on an older table may name a route or an
                endpoint removed since: decided again below */
 
-            if (p->ns == ns && p->entry && p->table == table) {
+            if (p->gen != table->gen) {
+                stale = 1;
+                endpoint = p->endpoint;
+
+            } else {
                 ngx_memzero(&d, sizeof(ngx_srt_decision_t));
                 d.entry = p->entry;
                 d.publish = p->publish;
                 ngx_cpystrn(peer, p->peer, NGX_SRT_PEER_LEN);
                 ngx_cpystrn(sid, p->streamid, NGX_SRT_SID_LEN);
-                p->entry = NULL;
                 found = 1;
-                break;
             }
+
+            p->entry = NULL;
+            break;
         }
 
         (void) pthread_mutex_unlock(&ngx_srt_mutex);
@@ -578,12 +631,17 @@ ngx_srt_listener_accept(ngx_srt_listener_t *l)
 
             if (l->index >= table->nports || table->ports[l->index] == NULL
                 || ngx_srt_decide(table->ports[l->index], streamid, &d)
-                   != NGX_OK)
+                   != NGX_OK
+                || (stale && endpoint != (d.publish
+                                          ? (void *) d.entry->input
+                                          : (void *) d.entry->output)))
             {
+                /* the handshake used the options (passphrase) of an
+                   endpoint that is gone or changed */
                 ngx_log_error(NGX_LOG_INFO, ngx_srt_thread_log, 0,
                               "srt: %s streamid \"%s\" closed at once: the "
-                              "route or the port is not served any more",
-                              peer, sid);
+                              "route, its endpoint or the port changed "
+                              "during the handshake", peer, sid);
                 (void) srt_close(ns);
                 continue;
             }
@@ -708,7 +766,7 @@ ngx_srt_log_handler(void *opaque, int level, const char *file, int line,
     for (i = 0; i < NGX_SRT_PENDING; i++) {
         if (ngx_srt_pending[i].entry && ngx_srt_pending[i].ns == ns) {
             /* of an older table: counted for the server only */
-            e = ngx_srt_pending[i].table == table
+            e = ngx_srt_pending[i].gen == table->gen
                 ? ngx_srt_pending[i].entry : NULL;
             publish = ngx_srt_pending[i].publish;
             ngx_cpystrn(peer, ngx_srt_pending[i].peer, NGX_SRT_PEER_LEN);

@@ -32,12 +32,19 @@ typedef struct {
 
 static ngx_int_t ngx_srt_ports_endpoints(ngx_srt_main_conf_t *mcf,
     ngx_array_t *eps);
+static ngx_uint_t ngx_srt_ports_slot(ngx_srt_table_t *t, ngx_srt_table_t *old,
+    ngx_uint_t nconf);
 static ngx_srt_srt_port_t *ngx_srt_ports_find(ngx_srt_table_t *t,
     ngx_srt_ports_ep_t *ep, ngx_log_t *log);
 static ngx_srt_srt_port_t *ngx_srt_ports_create(ngx_srt_table_t *t,
     ngx_uint_t slot, ngx_srt_ports_ep_t *ep);
 static ngx_int_t ngx_srt_ports_entry(ngx_srt_srt_port_t *port,
     ngx_srt_ports_ep_t *ep, ngx_log_t *log);
+
+
+static ngx_uint_t  ngx_srt_ports_gen;
+static ngx_uint_t  ngx_srt_ports_next;      /* where a new port's slot is
+                                               looked for first */
 
 
 /* what the API routes' listener endpoints are: a rebuild if it changes */
@@ -113,6 +120,7 @@ ngx_srt_ports_build(ngx_srt_main_conf_t *mcf, ngx_srt_table_t *old,
     }
 
     t->pool = pool;
+    t->gen = ++ngx_srt_ports_gen;
 
     /* the ports of nginx.conf keep their slots: 0, 1, ... */
 
@@ -206,23 +214,12 @@ ngx_srt_ports_build(ngx_srt_main_conf_t *mcf, ngx_srt_table_t *old,
         }
 
         if (port == NULL) {
-            for (slot = nconf; slot < NGX_SRT_MAX_PORTS; slot++) {
-                if (t->ports[slot] == NULL
-                    && (old == NULL || slot >= old->nports
-                        || old->ports[slot] == NULL))
-                {
-                    break;
-                }
-            }
-
-            if (slot == NGX_SRT_MAX_PORTS) {
-                /* free now, but the last table's: taken over */
-                for (slot = nconf; slot < NGX_SRT_MAX_PORTS; slot++) {
-                    if (t->ports[slot] == NULL) {
-                        break;
-                    }
-                }
-            }
+            /*
+             * Slots go round: a slot freed now is taken again only after
+             * all the others, long after the SRT thread closed its
+             * listener (a listen callback finds ports by slot).
+             */
+            slot = ngx_srt_ports_slot(t, old, nconf);
 
             if (slot == NGX_SRT_MAX_PORTS) {
                 ngx_log_error(NGX_LOG_ERR, log, 0,
@@ -253,6 +250,37 @@ failed:
     ngx_destroy_pool(pool);
 
     return NULL;
+}
+
+
+static ngx_uint_t
+ngx_srt_ports_slot(ngx_srt_table_t *t, ngx_srt_table_t *old, ngx_uint_t nconf)
+{
+    ngx_uint_t  i, n, slot, pass;
+
+    n = NGX_SRT_MAX_PORTS - nconf;
+
+    if (n == 0) {
+        return NGX_SRT_MAX_PORTS;
+    }
+
+    /* first a slot the last table did not use either, then any free one */
+
+    for (pass = 0; pass < 2; pass++) {
+        for (i = 0; i < n; i++) {
+            slot = nconf + (ngx_srt_ports_next + i) % n;
+
+            if (t->ports[slot] == NULL
+                && (pass == 1 || old == NULL || slot >= old->nports
+                    || old->ports[slot] == NULL))
+            {
+                ngx_srt_ports_next = (slot - nconf + 1) % n;
+                return slot;
+            }
+        }
+    }
+
+    return NGX_SRT_MAX_PORTS;
 }
 
 

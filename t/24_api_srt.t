@@ -4,9 +4,8 @@
 #
 # * an API route whose listener input shares the SRT port of a route in
 #   nginx.conf: a publisher naming it in the streamid reaches its UDP
-#   output; deleting the route closes the publisher, and the port serves
-#   the nginx.conf route alone again (a publisher without streamid is
-#   accepted there);
+#   output, one naming none still reaches the nginx.conf route; deleting
+#   the API route closes its publisher, the other one goes on;
 # * an API route with a listener output on a port of its own (players in
 #   either worker, with and without streamid) and a push caller output to
 #   srt-live-transmit: both receive clean TS; DELETE of the listener output
@@ -85,6 +84,13 @@ is($j && $j->{inputs}[0]{srt}{connections}[0]{kind}, 'publisher',
 my $d = received($u1);
 ok(length $d > 100_000, 'a1: SRT in -> UDP out: ' . length($d) . ' bytes');
 is((ts_cc_check($d))[0], 0, 'a1: no continuity errors');
+
+# the route of nginx.conf stays the port's default for callers naming none
+my $cpub = $gw->srt_publish("srt://127.0.0.1:$pcfg", file => $media);
+$j = $gw->wait_route('cfg', sub { $_[0]{inputs}[0]{status} eq 'live' }, 10);
+ok($j, 'a publisher without streamid still reaches the nginx.conf route');
+$d = received($ucfg, 2);
+ok(length $d > 50_000, 'and its output receives: ' . length($d) . ' bytes');
 
 # ------------------------- B: a listener output on a port of its own, a push
 
@@ -179,12 +185,10 @@ ok(wait_for(sub { !$pub->running }, 5)
 $pub->stop;
 $pub->{feed}->stop if $pub->{feed};
 
-# the port serves the route of nginx.conf alone again: no streamid needed
-my $cpub = $gw->srt_publish("srt://127.0.0.1:$pcfg", file => $media);
-$j = $gw->wait_route('cfg', sub { $_[0]{inputs}[0]{status} eq 'live' }, 10);
-ok($j, 'the nginx.conf route takes a publisher without streamid again');
+# the publisher of the nginx.conf route on the same port goes on
 $d = received($ucfg, 2);
-ok(length $d > 50_000, 'and its output receives: ' . length($d) . ' bytes');
+ok(length $d > 50_000, 'the nginx.conf route on that port still receives: '
+   . length($d) . ' bytes');
 
 # -------------------------------------------------- E: the pull after a crash
 

@@ -5,6 +5,7 @@
 #   make run    build, then run nginx in the foreground with conf/nginx.conf
 #   make test   build, run the C unit tests (cmocka, ASan/UBSan) and prove -r t/
 #   make bench  run the fan-out benchmark (bench/, results in docs/benchmarks.md)
+#   make fuzz   build the libFuzzer targets (clang); make fuzz-run runs them
 
 NGX_SRC    ?= /usr/share/nginx/src
 BUILD      ?= $(CURDIR)/build
@@ -16,7 +17,8 @@ DEB_PACKAGES := nginx nginx-dev libsrt-openssl-dev srt-tools libsqlite3-dev \
 	libssl-dev libjansson-dev libjwt-dev libavcodec-dev libavformat-dev \
 	libavutil-dev libavfilter-dev libswscale-dev libswresample-dev ffmpeg \
 	libnginx-mod-rtmp libcmocka-dev perl libpcre2-dev zlib1g-dev \
-	build-essential pkg-config curl iproute2 procps python3-prometheus-client
+	build-essential pkg-config curl iproute2 procps python3-prometheus-client \
+	clang libclang-rt-14-dev
 
 MODULE_SRCS := config $(wildcard ngx_srt_module/*.[ch] ngx_route_api_module/*.[ch])
 
@@ -29,7 +31,7 @@ UNIT_CFLAGS := -std=gnu99 -g -O1 -Wall -Wextra -Werror -Ingx_srt_module \
 TOOL_SRCS  := $(wildcard t/tools/*.c)
 TOOL_BINS  := $(patsubst t/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
-.PHONY: all deps modules tools run test unit prove bench clean
+.PHONY: all deps modules tools run test unit prove bench clean fuzz fuzz-run
 
 all: modules
 
@@ -91,6 +93,40 @@ $(BUILD)/unit/test_store: t/unit/test_store.c $(STORE_LIB) \
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -Ingx_route_api_module -o $@ $< $(STORE_LIB) \
 	    -lcmocka -lsqlite3
+
+# the SCTE-35 codec: its own sources, jansson, and the test vectors (a copy
+# of ../shared/testdata/scte35_vectors.json; the test skips them when the
+# file is not there)
+SCTE35_LIB     := $(wildcard ngx_scte35_module/*.c)
+SCTE35_HDRS    := $(wildcard ngx_scte35_module/*.h)
+SCTE35_VECTORS ?= $(CURDIR)/t/unit/data/scte35_vectors.json
+
+$(BUILD)/unit/test_scte35: t/unit/test_scte35.c $(SCTE35_LIB) $(SCTE35_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -Ingx_scte35_module \
+	    -DSCTE35_VECTORS='"$(SCTE35_VECTORS)"' -o $@ $< $(SCTE35_LIB) \
+	    -lcmocka -ljansson -lm
+
+# libFuzzer targets (clang, libclang-rt-14-dev).  fuzz-run starts from the
+# seeds in t/fuzz/corpus, keeps what it finds in build/fuzz/corpus and
+# writes crashing inputs to build/fuzz/; FUZZ_TIME seconds per target.
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 60
+FUZZ_BINS  := $(BUILD)/fuzz/fuzz_scte35
+
+$(BUILD)/fuzz/fuzz_scte35: t/fuzz/fuzz_scte35.c $(SCTE35_LIB) $(SCTE35_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu99 -g -O1 -Wall -Wextra -Werror -Ingx_scte35_module \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer -o $@ $< $(SCTE35_LIB) -ljansson
+
+fuzz: $(FUZZ_BINS)
+
+fuzz-run: fuzz
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz_scte35 -max_total_time=$(FUZZ_TIME) \
+	    -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/ \
+	    $(BUILD)/fuzz/corpus t/fuzz/corpus
 
 # helpers the tests run (the lossy UDP relay)
 $(BUILD)/tools/%: t/tools/%.c

@@ -20,7 +20,8 @@ DEB_PACKAGES := nginx nginx-dev libsrt-openssl-dev srt-tools libsqlite3-dev \
 	build-essential pkg-config curl iproute2 procps python3-prometheus-client \
 	clang libclang-rt-14-dev
 
-MODULE_SRCS := config $(wildcard ngx_srt_module/*.[ch] ngx_route_api_module/*.[ch])
+MODULE_SRCS := config $(wildcard ngx_srt_module/*.[ch] ngx_route_api_module/*.[ch] \
+	ngx_scte35_module/*.[ch])
 
 UNIT_SRCS  := $(wildcard t/unit/test_*.c)
 UNIT_BINS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
@@ -86,10 +87,11 @@ $(BUILD)/unit/%: t/unit/%.c $(UNIT_LIB) $(wildcard ngx_srt_module/srt_*.h)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_LIB) -lcmocka -lpthread
 
 # the SQLite store of the route API: its own sources, and libsqlite3
-STORE_LIB  := ngx_route_api_module/srt_store.c
+STORE_LIB  := ngx_route_api_module/srt_store.c \
+	ngx_route_api_module/srt_cue_store.c
 
 $(BUILD)/unit/test_store: t/unit/test_store.c $(STORE_LIB) \
-    ngx_route_api_module/srt_store.h
+    ngx_route_api_module/srt_store.h ngx_route_api_module/srt_cue_store.h
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -Ingx_route_api_module -o $@ $< $(STORE_LIB) \
 	    -lcmocka -lsqlite3
@@ -105,6 +107,20 @@ $(BUILD)/unit/test_scte35: t/unit/test_scte35.c $(SCTE35_LIB) $(SCTE35_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -Ingx_scte35_module \
 	    -DSCTE35_VECTORS='"$(SCTE35_VECTORS)"' -o $@ $< $(SCTE35_LIB) \
+	    -lcmocka -ljansson -lm
+
+# cue requests of the API (JSON to sections): the codec's sources too
+$(BUILD)/unit/test_scte35_cue: t/unit/test_scte35_cue.c $(SCTE35_LIB) \
+    $(SCTE35_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -Ingx_scte35_module -o $@ $< $(SCTE35_LIB) \
+	    -lcmocka -ljansson -lm
+
+# the SCTE-35 TS mux (PMT rewrite, cue insertion): the codec's sources too
+$(BUILD)/unit/test_scte35_mux: t/unit/test_scte35_mux.c $(SCTE35_LIB) \
+    $(SCTE35_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -Ingx_scte35_module -o $@ $< $(SCTE35_LIB) \
 	    -lcmocka -ljansson -lm
 
 # libFuzzer targets (clang, libclang-rt-14-dev).  fuzz-run starts from the

@@ -81,6 +81,18 @@ typedef struct {
 } ngx_http_route_api_proc_t;
 
 
+#define NGX_ROUTE_API_MSG_LEN    320
+#define NGX_ROUTE_API_FIELD_LEN  96
+
+
+/* why a request fails: status, message, the field at fault */
+typedef struct {
+    ngx_uint_t                status;
+    char                      message[NGX_ROUTE_API_MSG_LEN];
+    char                      field[NGX_ROUTE_API_FIELD_LEN];
+} ngx_route_api_fail_t;
+
+
 /* ngx_http_route_api_module.c */
 ngx_int_t ngx_http_route_api_send(ngx_http_request_t *r, ngx_uint_t status,
     json_t *json);
@@ -109,6 +121,33 @@ ngx_int_t ngx_http_route_api_move(ngx_http_request_t *r,
     ngx_http_route_api_ctx_t *ctx);
 ngx_int_t ngx_http_route_api_audit(ngx_http_request_t *r,
     ngx_http_route_api_ctx_t *ctx);
+struct srt_store_s *ngx_http_route_api_db(void);
+ngx_int_t ngx_route_api_parse(ngx_http_route_api_ctx_t *ctx, json_t **json,
+    ngx_route_api_fail_t *fail);
+ngx_int_t ngx_route_api_ctx_id(ngx_str_t *s, char *buf,
+    ngx_route_api_fail_t *fail, ngx_uint_t status);
+ngx_int_t ngx_route_api_store_fail(int rc, const char *err,
+    ngx_route_api_fail_t *fail, const char *field);
+void ngx_route_api_fail(ngx_route_api_fail_t *fail, ngx_uint_t status,
+    const char *field, const char *fmt, ...);
+ngx_int_t ngx_route_api_failed(ngx_http_request_t *r,
+    ngx_route_api_fail_t *fail);
+ngx_int_t ngx_route_api_arg_int(ngx_http_request_t *r, char *name,
+    int64_t *value, int64_t min, int64_t max, ngx_route_api_fail_t *fail);
+ngx_int_t ngx_route_api_arg_str(ngx_http_request_t *r, char *name,
+    char **value);
+
+/* ngx_http_route_api_scte35.c: cues, their log and schedule */
+ngx_int_t ngx_http_route_api_scte35(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx);
+ngx_int_t ngx_http_route_api_scte35_log(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx);
+ngx_int_t ngx_http_route_api_scte35_schedule(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx);
+ngx_int_t ngx_http_route_api_scte35_entry(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx);
+ngx_int_t ngx_http_route_api_scte35_init(ngx_cycle_t *cycle);
+void ngx_http_route_api_scte35_exit(ngx_cycle_t *cycle);
 
 /* ngx_http_route_api_sys.c */
 ngx_uint_t ngx_http_route_api_workers(ngx_http_route_api_proc_t *procs,

@@ -178,6 +178,15 @@ static ngx_http_route_api_path_t  ngx_http_route_api_paths[] = {
       ngx_http_route_api_endpoint },
     { NGX_HTTP_POST, "/routes/{id}/outputs/{oid}/move", 0, 1,
       ngx_http_route_api_move },
+    { NGX_HTTP_POST, "/routes/{id}/scte35", 0, 1,
+      ngx_http_route_api_scte35 },
+    { NGX_HTTP_GET|NGX_HTTP_HEAD, "/routes/{id}/scte35/log", 0, 1,
+      ngx_http_route_api_scte35_log },
+    { NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_POST, "/routes/{id}/scte35/schedule",
+      0, 1, ngx_http_route_api_scte35_schedule },
+    { NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_DELETE,
+      "/routes/{id}/scte35/schedule/{sid}", 0, 1,
+      ngx_http_route_api_scte35_entry },
     { NGX_HTTP_GET|NGX_HTTP_HEAD, "/audit", 0, 0,
       ngx_http_route_api_audit },
     { NGX_HTTP_GET|NGX_HTTP_HEAD, "/srt", 0, 0,
@@ -1287,13 +1296,18 @@ ngx_http_route_api_init_main_conf(ngx_conf_t *cf, void *conf)
 static ngx_int_t
 ngx_http_route_api_init_process(ngx_cycle_t *cycle)
 {
-    return ngx_http_route_api_store_init(cycle);
+    if (ngx_http_route_api_store_init(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_route_api_scte35_init(cycle);
 }
 
 
 static void
 ngx_http_route_api_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_route_api_scte35_exit(cycle);
     ngx_http_route_api_store_exit(cycle);
 }
 

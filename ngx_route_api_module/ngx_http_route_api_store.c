@@ -23,16 +23,6 @@
 
 
 #define NGX_ROUTE_API_BUSY_MS    500
-#define NGX_ROUTE_API_MSG_LEN    320
-#define NGX_ROUTE_API_FIELD_LEN  96
-
-
-/* why a request fails: status, message, the field at fault */
-typedef struct {
-    ngx_uint_t                status;
-    char                      message[NGX_ROUTE_API_MSG_LEN];
-    char                      field[NGX_ROUTE_API_FIELD_LEN];
-} ngx_route_api_fail_t;
 
 
 /* an input or output from a request body */
@@ -101,15 +91,11 @@ static ngx_int_t ngx_route_api_load(const char *id, ngx_uint_t state,
     json_t **route, ngx_route_api_fail_t *fail);
 static json_t *ngx_route_api_find_ep(json_t *route, ngx_uint_t output,
     const char *id);
-static ngx_int_t ngx_route_api_parse(ngx_http_route_api_ctx_t *ctx,
-    json_t **json, ngx_route_api_fail_t *fail);
 static ngx_int_t ngx_route_api_parse_ep(ngx_pool_t *pool, json_t *o,
     ngx_uint_t output, const char *prefix, ngx_uint_t partial,
     ngx_route_api_ep_t *ep, ngx_route_api_fail_t *fail);
 static ngx_int_t ngx_route_api_check_id(const char *id, const char *field,
     ngx_route_api_fail_t *fail);
-static ngx_int_t ngx_route_api_ctx_id(ngx_str_t *s, char *buf,
-    ngx_route_api_fail_t *fail, ngx_uint_t status);
 static ngx_int_t ngx_route_api_config_route(ngx_str_t *name,
     ngx_route_api_fail_t *fail);
 static ngx_int_t ngx_route_api_get(ngx_http_request_t *r,
@@ -138,23 +124,20 @@ static ngx_int_t ngx_route_api_finish(ngx_http_request_t *r,
     ngx_http_route_api_ctx_t *ctx, const char *action, const char *route,
     json_t *before, json_t *after, ngx_uint_t status,
     ngx_route_api_fail_t *fail);
-static ngx_int_t ngx_route_api_store_fail(int rc, const char *err,
-    ngx_route_api_fail_t *fail, const char *field);
-static void ngx_route_api_fail(ngx_route_api_fail_t *fail, ngx_uint_t status,
-    const char *field, const char *fmt, ...);
-static ngx_int_t ngx_route_api_failed(ngx_http_request_t *r,
-    ngx_route_api_fail_t *fail);
 static ngx_int_t ngx_route_api_created(ngx_http_request_t *r, json_t *json,
     const char *id);
 static int ngx_route_api_audit_event(void *data, const srt_store_audit_t *a);
-static ngx_int_t ngx_route_api_arg_int(ngx_http_request_t *r, char *name,
-    int64_t *value, int64_t min, int64_t max, ngx_route_api_fail_t *fail);
-static ngx_int_t ngx_route_api_arg_str(ngx_http_request_t *r, char *name,
-    char **value);
 
 
 /* this worker's connection, opened after fork */
 static srt_store_t  *ngx_route_api_st;
+
+
+srt_store_t *
+ngx_http_route_api_db(void)
+{
+    return ngx_route_api_st;
+}
 
 
 ngx_int_t
@@ -1586,7 +1569,7 @@ ngx_route_api_audit_event(void *data, const srt_store_audit_t *a)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_route_api_arg_int(ngx_http_request_t *r, char *name, int64_t *value,
     int64_t min, int64_t max, ngx_route_api_fail_t *fail)
 {
@@ -1612,7 +1595,7 @@ ngx_route_api_arg_int(ngx_http_request_t *r, char *name, int64_t *value,
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_route_api_arg_str(ngx_http_request_t *r, char *name, char **value)
 {
     u_char     *dst, *src;
@@ -1641,7 +1624,7 @@ ngx_route_api_arg_str(ngx_http_request_t *r, char *name, char **value)
 
 /* request bodies */
 
-static ngx_int_t
+ngx_int_t
 ngx_route_api_parse(ngx_http_route_api_ctx_t *ctx, json_t **json,
     ngx_route_api_fail_t *fail)
 {
@@ -1828,7 +1811,7 @@ ngx_route_api_check_id(const char *id, const char *field,
 
 /* an id from the path: one that cannot exist is simply not found */
 
-static ngx_int_t
+ngx_int_t
 ngx_route_api_ctx_id(ngx_str_t *s, char *buf, ngx_route_api_fail_t *fail,
     ngx_uint_t status)
 {
@@ -2358,7 +2341,7 @@ ngx_route_api_created(ngx_http_request_t *r, json_t *json, const char *id)
 
 /* errors */
 
-static ngx_int_t
+ngx_int_t
 ngx_route_api_store_fail(int rc, const char *err, ngx_route_api_fail_t *fail,
     const char *field)
 {
@@ -2397,7 +2380,7 @@ ngx_route_api_store_fail(int rc, const char *err, ngx_route_api_fail_t *fail,
 }
 
 
-static void
+void
 ngx_route_api_fail(ngx_route_api_fail_t *fail, ngx_uint_t status,
     const char *field, const char *fmt, ...)
 {
@@ -2419,7 +2402,7 @@ ngx_route_api_fail(ngx_route_api_fail_t *fail, ngx_uint_t status,
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_route_api_failed(ngx_http_request_t *r, ngx_route_api_fail_t *fail)
 {
     if (fail->status == 0) {

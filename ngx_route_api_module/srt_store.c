@@ -152,8 +152,46 @@ static const char  *srt_store_schema_v1[] = {
 };
 
 
+/* SCTE-35: the cue log and the ad-marker schedule (srt_cue_store.c) */
+
+static const char  *srt_store_schema_v2[] = {
+
+    "CREATE TABLE cues ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " ts_ms INTEGER NOT NULL,"
+    " route TEXT NOT NULL,"
+    " source TEXT NOT NULL,"
+    " hex TEXT NOT NULL,"
+    " decoded TEXT,"
+    " splice_pts INTEGER,"
+    " result TEXT NOT NULL,"
+    " error TEXT)",
+
+    "CREATE INDEX cues_route ON cues (route)",
+    "CREATE INDEX cues_ts_ms ON cues (ts_ms)",
+
+    "CREATE TABLE schedule ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " route TEXT NOT NULL,"
+    " start_ms INTEGER NOT NULL,"
+    " cue TEXT NOT NULL,"
+    " state TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL,"
+    " done_ms INTEGER,"
+    " result TEXT)",
+
+    "CREATE INDEX schedule_due ON schedule (state, start_ms)",
+    "CREATE INDEX schedule_route ON schedule (route)",
+
+    "PRAGMA user_version = 2",
+
+    NULL
+};
+
+
 static const char **srt_store_migrations[] = {
-    srt_store_schema_v1
+    srt_store_schema_v1,
+    srt_store_schema_v2
 };
 
 
@@ -1340,6 +1378,20 @@ srt_store_bump_generation(srt_store_t *st, int64_t *gen, char *err)
     }
 
     return SRT_STORE_OK;
+}
+
+
+sqlite3 *
+srt_store_handle(srt_store_t *st)
+{
+    return st->db;
+}
+
+
+int
+srt_store_error(srt_store_t *st, int rc, char *err, const char *doing)
+{
+    return srt_store_db_error(st->db, rc, err, doing);
 }
 
 

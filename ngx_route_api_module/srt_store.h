@@ -21,7 +21,7 @@
 
 
 /* the schema version this code creates and expects (PRAGMA user_version) */
-#define SRT_STORE_SCHEMA_VERSION  1
+#define SRT_STORE_SCHEMA_VERSION  2
 
 #define SRT_STORE_ERR_LEN         256
 
@@ -60,6 +60,12 @@ srt_store_t *srt_store_open(const char *path, int busy_ms,
 
 /* rolls back an open transaction; NULL is allowed */
 void srt_store_close(srt_store_t *st);
+
+/* for the other tables' code (srt_cue_store.c): the connection, and an
+   SQLite result code turned into SRT_STORE_* with a message */
+struct sqlite3;
+struct sqlite3 *srt_store_handle(srt_store_t *st);
+int srt_store_error(srt_store_t *st, int rc, char *err, const char *doing);
 
 
 /*

@@ -25,6 +25,8 @@ static char *ngx_srt_ring_size(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_srt_input(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_srt_scte35_conf(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_srt_publisher(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_srt_check_ports(ngx_conf_t *cf,
@@ -84,6 +86,41 @@ static ngx_command_t  ngx_srt_commands[] = {
     { ngx_string("publisher"),
       NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
       ngx_srt_publisher,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("scte35"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_scte35_conf,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("scte35_pid"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_scte35_conf,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("scte35_preroll"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_scte35_conf,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("scte35_repeat"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_scte35_conf,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("scte35_heartbeat"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_scte35_conf,
       0,
       0,
       NULL },
@@ -384,6 +421,11 @@ ngx_srt_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     rt->name = value[1];
     rt->ring_size = NGX_CONF_UNSET_SIZE;
+    rt->scte35_insert = NGX_CONF_UNSET;
+    rt->scte35_pid = NGX_CONF_UNSET_UINT;
+    rt->scte35_preroll = NGX_CONF_UNSET_MSEC;
+    rt->scte35_repeat = NGX_CONF_UNSET_UINT;
+    rt->scte35_heartbeat = NGX_CONF_UNSET_MSEC;
     rt->conf_file = cf->conf_file->file.name.data;
     rt->conf_line = cf->conf_file->line;
 
@@ -419,6 +461,118 @@ ngx_srt_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                       &rt->name, rt->conf_file, rt->conf_line);
         return NGX_CONF_ERROR;
     }
+
+    ngx_srt_scte35_defaults(rt);
+
+    return NGX_CONF_OK;
+}
+
+
+/* SCTE-35 of a route without directives (and of API routes) */
+
+void
+ngx_srt_scte35_defaults(ngx_srt_route_t *rt)
+{
+    ngx_conf_init_value(rt->scte35_insert, 0);
+    ngx_conf_init_uint_value(rt->scte35_pid, 0);
+    ngx_conf_init_msec_value(rt->scte35_preroll, 4000);
+    ngx_conf_init_uint_value(rt->scte35_repeat, 3);
+    ngx_conf_init_msec_value(rt->scte35_heartbeat, 0);
+}
+
+
+static char *
+ngx_srt_scte35_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_srt_main_conf_t  *mcf = conf;
+
+    ngx_int_t         n;
+    ngx_str_t        *value, *name;
+    ngx_msec_t        ms;
+    ngx_srt_route_t  *rt;
+
+    rt = mcf->current;
+    value = cf->args->elts;
+    name = &cmd->name;
+
+    if (name->len == sizeof("scte35") - 1) {
+        if (rt->scte35_insert != NGX_CONF_UNSET) {
+            return "is duplicate";
+        }
+
+        if (ngx_strcmp(value[1].data, "on") == 0) {
+            rt->scte35_insert = 1;
+
+        } else if (ngx_strcmp(value[1].data, "off") == 0) {
+            rt->scte35_insert = 0;
+
+        } else {
+            return "must be \"on\" or \"off\"";
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strcmp(name->data, "scte35_pid") == 0) {
+        if (rt->scte35_pid != NGX_CONF_UNSET_UINT) {
+            return "is duplicate";
+        }
+
+        n = ngx_atoi(value[1].data, value[1].len);
+
+        if (n < 0x20 || n > 0x1ffe) {
+            return "must be a PID from 32 to 8190";
+        }
+
+        rt->scte35_pid = n;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strcmp(name->data, "scte35_repeat") == 0) {
+        if (rt->scte35_repeat != NGX_CONF_UNSET_UINT) {
+            return "is duplicate";
+        }
+
+        n = ngx_atoi(value[1].data, value[1].len);
+
+        if (n < 1 || n > 10) {
+            return "must be from 1 to 10";
+        }
+
+        rt->scte35_repeat = n;
+        return NGX_CONF_OK;
+    }
+
+    /* scte35_preroll, scte35_heartbeat: times */
+
+    ms = ngx_parse_time(&value[1], 0);
+
+    if (ms == (ngx_msec_t) NGX_ERROR) {
+        return "is an invalid time";
+    }
+
+    if (ngx_strcmp(name->data, "scte35_preroll") == 0) {
+        if (rt->scte35_preroll != NGX_CONF_UNSET_MSEC) {
+            return "is duplicate";
+        }
+
+        if (ms > 60000) {
+            return "must be at most 60s";
+        }
+
+        rt->scte35_preroll = ms;
+        return NGX_CONF_OK;
+    }
+
+    if (rt->scte35_heartbeat != NGX_CONF_UNSET_MSEC) {
+        return "is duplicate";
+    }
+
+    if (ms != 0 && ms < 1000) {
+        return "must be 0 (off) or at least 1s";
+    }
+
+    rt->scte35_heartbeat = ms;
 
     return NGX_CONF_OK;
 }

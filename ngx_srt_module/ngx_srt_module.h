@@ -173,6 +173,45 @@ typedef struct {
 } ngx_srt_shm_conn_t;
 
 
+/* one SCTE-35 section posted to a route's owner */
+#define NGX_SRT_CUE_SLOTS        16
+#define NGX_SRT_CUE_MAX          512     /* bytes: API cues are far smaller */
+
+typedef struct {
+    ngx_atomic_t              seq;           /* the post's number, set last */
+    uint64_t                  splice_pts;    /* missed when the clock is past
+                                                it; unused if immediate */
+    uint64_t                  send_pts;
+    uint32_t                  immediate;
+    uint32_t                  len;
+    u_char                    section[NGX_SRT_CUE_MAX];
+} ngx_srt_shm_cue_t;
+
+
+/*
+ * A route's SCTE-35 state: the owner's clock (the output's latest video
+ * PTS, and when it was seen), the mailbox through which any worker hands
+ * cues to the owner, and counters.
+ */
+typedef struct {
+    ngx_atomic_t              clock_seq;     /* odd while written */
+    uint64_t                  clock_pts;
+    uint64_t                  clock_msec;    /* unix ms; 0: no clock yet */
+    ngx_atomic_t              pid;           /* on the output, 0: none yet */
+    ngx_atomic_t              lock;          /* posters: pid holding it */
+    ngx_atomic_t              posted;
+    ngx_atomic_t              taken;         /* by the owner */
+    ngx_atomic_t              event_id;      /* the next automatic one */
+    ngx_atomic_t              inserted;      /* sections sent */
+    ngx_atomic_t              pmt_rewrites;
+    ngx_atomic_t              seen;          /* sections in the input */
+    ngx_atomic_t              bad_crc;
+    ngx_atomic_t              invalid;
+    ngx_atomic_t              missed;        /* too late: not sent */
+    ngx_srt_shm_cue_t         cue[NGX_SRT_CUE_SLOTS];
+} ngx_srt_shm_scte35_t;
+
+
 /* process-wide facts of the gateway */
 typedef struct {
     ngx_atomic_t              started;       /* unix ms the zone was made */
@@ -326,6 +365,14 @@ struct ngx_srt_route_s {
     ngx_srt_ring_t            ring;          /* the route ring */
     ngx_srt_shm_output_t     *selector;      /* selector lease + position */
     ngx_srt_shm_http_t       *http;
+    ngx_srt_shm_scte35_t     *scte35;
+
+    /* SCTE-35 (ngx_srt_scte35.c): nginx.conf or defaults */
+    ngx_flag_t                scte35_insert; /* PMT advertises it at once */
+    ngx_uint_t                scte35_pid;    /* 0: the first free one */
+    ngx_msec_t                scte35_preroll;
+    ngx_uint_t                scte35_repeat;
+    ngx_msec_t                scte35_heartbeat;  /* splice_null, 0: off */
     ngx_uint_t                publisher_replace; /* a new SRT publisher
                                                     replaces the live one */
 
@@ -342,6 +389,10 @@ struct ngx_srt_route_s {
     /* selector owner only */
     ngx_srt_reader_t          reader;        /* on the input ring */
     srt_ts_analyzer_t        *analyzer;
+    void                     *mux;           /* scte35_mux_t */
+    ngx_msec_t                heartbeat_last;
+    ngx_msec_t                seen_logged;   /* rate limit of the cue log */
+    ngx_uint_t                seen_quiet;
     ngx_event_t               claim;
     unsigned                  owned:1;
 
@@ -468,6 +519,7 @@ ngx_int_t ngx_srt_resolve(ngx_conf_t *cf, ngx_str_t *url, srt_url_t *parsed,
 ngx_int_t ngx_srt_parse_host(ngx_pool_t *pool, srt_url_t *parsed,
     ngx_uint_t listen, ngx_uint_t no_resolve, ngx_url_t *u);
 ngx_uint_t ngx_srt_multicast(struct sockaddr *sa);
+void ngx_srt_scte35_defaults(ngx_srt_route_t *rt);
 
 /* ngx_srt_shm.c: zone, leases, wake-ups and local reader dispatch */
 ngx_int_t ngx_srt_init_zone(ngx_shm_zone_t *shm_zone, void *data);
@@ -508,6 +560,23 @@ void ngx_srt_input_resume_counters(ngx_srt_input_t *in, srt_ts_sync_t *sync,
     srt_ts_analyzer_t *analyzer);
 void ngx_srt_input_publish_counters(ngx_srt_input_t *in, srt_ts_sync_t *sync,
     srt_ts_analyzer_t *analyzer, size_t bytes);
+
+/* ngx_srt_scte35.c: cues into the route's output, and seen in its input */
+ngx_int_t ngx_srt_scte35_start(ngx_srt_route_t *rt, ngx_log_t *log);
+void ngx_srt_scte35_stop(ngx_srt_route_t *rt);
+void ngx_srt_scte35_take(ngx_srt_route_t *rt);
+void ngx_srt_scte35_clock_publish(ngx_srt_route_t *rt);
+ngx_int_t ngx_srt_scte35_clock(ngx_srt_route_t *rt, uint64_t *pts,
+    uint64_t *msec);
+ngx_int_t ngx_srt_scte35_post(ngx_srt_route_t *rt, const u_char *section,
+    size_t len, uint64_t splice_pts, uint64_t send_pts, ngx_uint_t immediate);
+
+/* the API module logs cues (SQLite); set at its init_process */
+typedef void (*ngx_srt_scte35_log_pt)(ngx_str_t *route, const char *source,
+    const u_char *section, size_t len, const char *result,
+    const char *error);
+
+extern ngx_srt_scte35_log_pt  ngx_srt_scte35_log;
 
 /* ngx_srt_selector.c */
 ngx_int_t ngx_srt_selector_start(ngx_cycle_t *cycle, ngx_srt_route_t *rt);

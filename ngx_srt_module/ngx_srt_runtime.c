@@ -238,6 +238,13 @@ ngx_srt_runtime_create(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
     rt->api = 1;
     rt->ring_size = mcf->ring_size;
 
+    rt->scte35_insert = NGX_CONF_UNSET;
+    rt->scte35_pid = NGX_CONF_UNSET_UINT;
+    rt->scte35_preroll = NGX_CONF_UNSET_MSEC;
+    rt->scte35_repeat = NGX_CONF_UNSET_UINT;
+    rt->scte35_heartbeat = NGX_CONF_UNSET_MSEC;
+    ngx_srt_scte35_defaults(rt);
+
     rt->name.data = ngx_pstrdup(pool, &d->name);
     if (rt->name.data == NULL) {
         goto failed;

@@ -1,8 +1,10 @@
 /*
  * Route selector: runs in the route's owner worker, reads the input ring
- * and writes the route ring.  With one input it is a copy that re-analyzes
- * the stream so the route ring has its own random access points and PSI;
- * failover, continuity counter and PSI rewriting will live here.
+ * and writes the route ring.  With one input it is a copy through the
+ * route's SCTE-35 muxer (which may rewrite the PMT and add cue packets)
+ * that re-analyzes the stream so the route ring has its own random access
+ * points and PSI; failover and continuity counter rewriting will live
+ * here.
  *
  * The read position is kept in shared memory (rt->selector->pos), so a new
  * owner after reload or crash resumes exactly where the last one stopped.
@@ -13,6 +15,7 @@
 #include <ngx_event.h>
 
 #include "ngx_srt_module.h"
+#include "scte35_mux.h"
 
 
 #define NGX_SRT_SELECT_MAX   256     /* packets per publish, < margin / 2 */
@@ -23,7 +26,10 @@ static ngx_int_t ngx_srt_selector_claimed(ngx_srt_route_t *rt);
 static void ngx_srt_selector_run(ngx_srt_reader_t *reader);
 
 
-static unsigned  ngx_srt_select_flags[NGX_SRT_SELECT_MAX];
+/* what the muxer made of a batch: its added packets fit after the last */
+static unsigned  ngx_srt_select_flags[NGX_SRT_SELECT_MAX + SCTE35_MUX_MAX_OUT];
+static uint8_t   ngx_srt_select_out[(NGX_SRT_SELECT_MAX + SCTE35_MUX_MAX_OUT)
+                                    * SRT_RING_PKT];
 
 
 ngx_int_t
@@ -35,6 +41,10 @@ ngx_srt_selector_start(ngx_cycle_t *cycle, ngx_srt_route_t *rt)
     }
 
     srt_ts_analyzer_init(rt->analyzer);
+
+    if (ngx_srt_scte35_start(rt, cycle->log) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     rt->reader.handler = ngx_srt_selector_run;
     rt->reader.data = rt;
@@ -71,6 +81,8 @@ ngx_srt_selector_stop(ngx_srt_route_t *rt)
         ngx_free(rt->analyzer);
         rt->analyzer = NULL;
     }
+
+    ngx_srt_scte35_stop(rt);
 }
 
 
@@ -119,7 +131,7 @@ ngx_srt_selector_claimed(ngx_srt_route_t *rt)
 static void
 ngx_srt_selector_run(ngx_srt_reader_t *reader)
 {
-    size_t               n, i, total;
+    size_t               n, i, j, k, m, written;
     uint64_t             overruns;
     ngx_int_t            rc;
     const uint8_t       *p;
@@ -144,8 +156,10 @@ ngx_srt_selector_run(ngx_srt_reader_t *reader)
         return;
     }
 
-    total = 0;
+    written = 0;
     overruns = reader->rd.overruns;
+
+    ngx_srt_scte35_take(rt);
 
     for ( ;; ) {
         n = srt_ring_peek(src, &reader->rd, &p, NGX_SRT_SELECT_MAX);
@@ -154,12 +168,31 @@ ngx_srt_selector_run(ngx_srt_reader_t *reader)
             break;
         }
 
+        m = 0;
+
         for (i = 0; i < n; i++) {
-            ngx_srt_select_flags[i] = srt_ts_analyze(rt->analyzer,
-                                                     p + i * SRT_RING_PKT);
+            k = scte35_mux_packet(rt->mux, p + i * SRT_RING_PKT,
+                                  ngx_srt_select_out + m * SRT_RING_PKT);
+
+            for (j = m; j < m + k; j++) {
+                ngx_srt_select_flags[j] =
+                    srt_ts_analyze(rt->analyzer,
+                                   ngx_srt_select_out + j * SRT_RING_PKT);
+            }
+
+            m += k;
+
+            /* a publish stays below the ring's margin / 2 (512) */
+            if (m >= NGX_SRT_SELECT_MAX) {
+                srt_ring_write(dst, ngx_srt_select_out, m,
+                               ngx_srt_select_flags);
+                srt_ring_publish(dst);
+                written += m;
+                m = 0;
+            }
         }
 
-        srt_ring_write(dst, p, n, ngx_srt_select_flags);
+        srt_ring_write(dst, ngx_srt_select_out, m, ngx_srt_select_flags);
 
         if (!srt_ring_still_valid(src, reader->rd.pos)) {
             /* the input lapped us while copying: the copy may be torn */
@@ -167,20 +200,22 @@ ngx_srt_selector_run(ngx_srt_reader_t *reader)
         }
 
         reader->rd.pos += n;
-        total += n;
+        written += m;
 
         srt_ring_publish(dst);
     }
 
+    ngx_srt_scte35_clock_publish(rt);
+
     rt->selector->pos = reader->rd.pos;
     rt->selector->pos_valid = reader->rd.started;
-    rt->selector->packets += total;
-    rt->selector->bytes += total * SRT_RING_PKT;
+    rt->selector->packets += written;
+    rt->selector->bytes += written * SRT_RING_PKT;
     rt->selector->overruns += reader->rd.overruns - overruns;
 
     ngx_srt_lease_unlock(&rt->ring.shm->lease);
 
-    if (total) {
+    if (written) {
         ngx_srt_ring_signal(&rt->ring);
     }
 }

@@ -169,6 +169,18 @@ ngx_srt_shm_route(ngx_srt_main_conf_t *mcf, ngx_log_t *log,
         return NGX_ERROR;
     }
 
+    rt->scte35 = ngx_srt_shm_get(pool, dir, log, sizeof(ngx_srt_shm_scte35_t),
+                                 &created, "scte/%V", &rt->name);
+    if (rt->scte35 == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (created) {
+        /* automatic event ids: unlikely to repeat those of a former run */
+        rt->scte35->event_id = (ngx_atomic_uint_t)
+                               ((ngx_time() & 0xfffff) << 10);
+    }
+
     return NGX_OK;
 }
 

@@ -669,7 +669,7 @@ sub file_duration {
     my ($file) = @_;
     my $out = _run_capture('ffprobe', '-v', 'error', '-show_entries',
                            'format=duration', '-of', 'csv=p=0', $file);
-    return $out =~ /([\d.]+)/ ? $1 : undef;
+    return $out =~ /^([\d.]+)\s*$/m ? $1 : undef;
 }
 
 # ---------------------------------------------------------------- sender

@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "srt_store.h"
+#include "srt_cue_store.h"
 
 
 #define BUSY_MS  100
@@ -277,7 +278,7 @@ test_open_schema(void **state)
 
     assert_int_equal(srt_store_info(st, &info, err), SRT_STORE_OK);
     assert_int_equal(info.schema_version, SRT_STORE_SCHEMA_VERSION);
-    assert_int_equal(info.schema_version, 1);
+    assert_int_equal(info.schema_version, 2);
     assert_int_equal(info.migrated_from, 0);
     assert_string_equal(info.journal_mode, "wal");
     assert_int_equal(info.foreign_keys, 1);
@@ -295,7 +296,8 @@ test_open_schema(void **state)
     srt_store_close(st);
 
     /* persistent settings, seen by another connection */
-    assert_int_equal(raw_int("schema", "PRAGMA user_version"), 1);
+    assert_int_equal(raw_int("schema", "PRAGMA user_version"),
+                     SRT_STORE_SCHEMA_VERSION);
     assert_int_equal(raw_int("schema",
                          "SELECT count(*) FROM sqlite_master WHERE type = "
                          "'index' AND name LIKE 'audit_%'"), 4);
@@ -305,8 +307,8 @@ test_open_schema(void **state)
     st = open_store("schema");
 
     assert_int_equal(srt_store_info(st, &info, err), SRT_STORE_OK);
-    assert_int_equal(info.schema_version, 1);
-    assert_int_equal(info.migrated_from, 1);
+    assert_int_equal(info.schema_version, 2);
+    assert_int_equal(info.migrated_from, 2);
     assert_int_equal(info.generation, 2);
     assert_int_equal(raw_int("schema", "SELECT count(*) FROM meta"), 1);
 
@@ -1299,6 +1301,169 @@ test_busy(void **state)
 }
 
 
+/* a database of schema version 1 gets the SCTE-35 tables, routes kept */
+static void
+test_migrate_v1(void **state)
+{
+    srt_store_t       *st;
+    srt_store_info_t   info;
+    char               err[SRT_STORE_ERR_LEN];
+
+    (void) state;
+
+    st = open_store("v1");
+    put_route(st, "r1", "one");
+    srt_store_close(st);
+
+    raw_exec("v1", "DROP TABLE cues");
+    raw_exec("v1", "DROP TABLE schedule");
+    raw_exec("v1", "PRAGMA user_version = 1");
+
+    st = open_store("v1");
+    assert_int_equal(srt_store_info(st, &info, err), SRT_STORE_OK);
+    assert_int_equal(info.migrated_from, 1);
+    assert_int_equal(info.schema_version, 2);
+    assert_int_equal(raw_int("v1", "SELECT count(*) FROM routes"), 1);
+    assert_int_equal(raw_int("v1", "SELECT count(*) FROM cues"), 0);
+    srt_store_close(st);
+}
+
+
+static int
+cue_collect(void *data, const srt_cue_t *c)
+{
+    char  *out = data;
+
+    sprintf(out + strlen(out), "%lld:%s:%s:%s:%lld;", (long long) c->seq,
+            c->route, c->source, c->result, (long long) c->splice_pts);
+    return 0;
+}
+
+
+static void
+test_cue_log(void **state)
+{
+    int               i;
+    char              err[SRT_STORE_ERR_LEN], out[2048];
+    int64_t           seq, next;
+    srt_cue_t         c;
+    srt_store_t      *st;
+    srt_cue_store_t  *cs;
+
+    (void) state;
+
+    st = open_store("cues");
+    cs = srt_cue_store_open(st, err);
+    assert_non_null(cs);
+
+    memset(&c, 0, sizeof(srt_cue_t));
+
+    for (i = 1; i <= 6; i++) {
+        c.ts_ms = 1000 * i;
+        c.route = (i % 2) ? "a" : "b";
+        c.source = (i == 3) ? "input" : "api";
+        c.hex = "fc30";
+        c.decoded = "{\"command\":\"splice_null\"}";
+        c.splice_pts = (i == 2) ? -1 : i * 100;
+        c.result = "queued";
+        assert_int_equal(srt_cue_append(cs, &c, 5, &seq, err), SRT_STORE_OK);
+        assert_int_equal(seq, i);
+    }
+
+    /* retention 5: the first is gone */
+    assert_int_equal(raw_int("cues", "SELECT count(*) FROM cues"), 5);
+
+    out[0] = '\0';
+    assert_int_equal(srt_cue_list(cs, "a", NULL, 0, INT64_MAX, INT64_MAX, 10,
+                                  cue_collect, out, &next, err),
+                     SRT_STORE_OK);
+    assert_string_equal(out, "5:a:api:queued:500;3:a:input:queued:300;");
+    assert_int_equal(next, 0);
+
+    out[0] = '\0';
+    assert_int_equal(srt_cue_list(cs, NULL, "api", 0, INT64_MAX, INT64_MAX, 2,
+                                  cue_collect, out, &next, err),
+                     SRT_STORE_OK);
+    assert_string_equal(out, "6:b:api:queued:600;5:a:api:queued:500;");
+    assert_int_equal(next, 5);
+
+    out[0] = '\0';
+    assert_int_equal(srt_cue_list(cs, NULL, NULL, 2000, 4000, next, 10,
+                                  cue_collect, out, &next, err),
+                     SRT_STORE_OK);
+    assert_string_equal(out, "4:b:api:queued:400;3:a:input:queued:300;"
+                             "2:b:api:queued:-1;");
+
+    srt_cue_store_close(cs);
+    srt_store_close(st);
+}
+
+
+static int
+sched_collect(void *data, const srt_sched_t *e)
+{
+    char  *out = data;
+
+    sprintf(out + strlen(out), "%lld:%s:%lld:%s;", (long long) e->id,
+            e->route, (long long) e->start_ms, e->state);
+    return 0;
+}
+
+
+static void
+test_schedule(void **state)
+{
+    char              err[SRT_STORE_ERR_LEN], out[2048];
+    int64_t           id;
+    srt_store_t      *st;
+    srt_cue_store_t  *cs;
+
+    (void) state;
+
+    st = open_store("sched");
+    cs = srt_cue_store_open(st, err);
+    assert_non_null(cs);
+
+    assert_int_equal(srt_sched_add(cs, "a", 5000, "{}", 1, &id, err),
+                     SRT_STORE_OK);
+    assert_int_equal(id, 1);
+    assert_int_equal(srt_sched_add(cs, "b", 3000, "{}", 1, &id, err),
+                     SRT_STORE_OK);
+    assert_int_equal(srt_sched_add(cs, "a", 9000, "{}", 1, &id, err),
+                     SRT_STORE_OK);
+
+    out[0] = '\0';
+    assert_int_equal(srt_sched_due(cs, 5000, sched_collect, out, err),
+                     SRT_STORE_OK);
+    assert_string_equal(out, "2:b:3000:pending;1:a:5000:pending;");
+
+    /* one worker takes it, the next one finds it gone */
+    assert_int_equal(srt_sched_finish(cs, 2, NULL, "fired", 3001, NULL, err),
+                     SRT_STORE_OK);
+    assert_int_equal(srt_sched_finish(cs, 2, NULL, "fired", 3002, NULL, err),
+                     SRT_STORE_CONFLICT);
+    assert_int_equal(srt_sched_finish(cs, 1, "b", "cancelled", 3003, NULL,
+                                      err),
+                     SRT_STORE_NOT_FOUND);
+    assert_int_equal(srt_sched_finish(cs, 99, NULL, "missed", 1, "x", err),
+                     SRT_STORE_NOT_FOUND);
+
+    out[0] = '\0';
+    assert_int_equal(srt_sched_list(cs, "a", NULL, sched_collect, out, err),
+                     SRT_STORE_OK);
+    assert_string_equal(out, "1:a:5000:pending;3:a:9000:pending;");
+
+    out[0] = '\0';
+    assert_int_equal(srt_sched_list(cs, NULL, "fired", sched_collect, out,
+                                    err),
+                     SRT_STORE_OK);
+    assert_string_equal(out, "2:b:3000:fired;");
+
+    srt_cue_store_close(cs);
+    srt_store_close(st);
+}
+
+
 int
 main(void)
 {
@@ -1316,6 +1481,9 @@ main(void)
         cmocka_unit_test(test_audit_list),
         cmocka_unit_test(test_audit_trim),
         cmocka_unit_test(test_busy),
+        cmocka_unit_test(test_migrate_v1),
+        cmocka_unit_test(test_cue_log),
+        cmocka_unit_test(test_schedule),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1108,17 +1108,17 @@ ngx_route_api_sched_fire(int64_t id, const char *route, int64_t start_ms,
         ngx_snprintf((u_char *) result, sizeof(result),
                      "the route does not exist%Z");
 
-    } else if (now > start_ms + NGX_ROUTE_API_FRAME_MS) {
-        ngx_snprintf((u_char *) result, sizeof(result),
-                     "its time went by %L ms ago (gateway down or the route "
-                     "not live)%Z", now - start_ms);
-
     } else if (ngx_srt_scte35_clock(rt, &clock_pts, &clock_msec) != NGX_OK
                || (uint64_t) now > clock_msec + NGX_ROUTE_API_CLOCK_MAX_AGE)
     {
         ngx_snprintf((u_char *) result, sizeof(result),
                      "the route is not live: no video clock to anchor the "
                      "cue on%Z");
+
+    } else if (now > start_ms + NGX_ROUTE_API_FRAME_MS) {
+        ngx_snprintf((u_char *) result, sizeof(result),
+                     "its time went by %L ms ago (the gateway was down or "
+                     "busy)%Z", now - start_ms);
 
     } else {
         cue = json_loads(request, 0, NULL);

@@ -36,7 +36,9 @@
 /* a cue anchored and posted: what the API answers */
 typedef struct {
     uint64_t                  splice_pts;
-    uint64_t                  send_pts;
+    uint64_t                  send_pts;      /* of the first copy */
+    uint64_t                  now_pts;
+    ngx_uint_t                copies;        /* posted */
     int64_t                   seq;
     size_t                    len;
     u_char                    section[NGX_SRT_CUE_MAX];
@@ -45,9 +47,12 @@ typedef struct {
 
 static ngx_int_t ngx_route_api_cue_route(ngx_http_route_api_ctx_t *ctx,
     ngx_srt_route_t **rtp, ngx_route_api_fail_t *fail);
-static ngx_int_t ngx_route_api_cue_send(ngx_srt_route_t *rt,
-    scte35_cue_t *cue, const char *source, int64_t at_ms,
-    ngx_route_api_sent_t *sent, ngx_route_api_fail_t *fail);
+static ngx_int_t ngx_route_api_cue_anchor(ngx_srt_route_t *rt,
+    scte35_cue_t *cue, int64_t at_ms, ngx_route_api_sent_t *sent,
+    ngx_route_api_fail_t *fail);
+static ngx_int_t ngx_route_api_cue_post(ngx_srt_route_t *rt,
+    scte35_cue_t *cue, const char *source, ngx_route_api_sent_t *sent,
+    ngx_route_api_fail_t *fail);
 static json_t *ngx_route_api_cue_json(ngx_srt_route_t *rt,
     scte35_cue_t *cue, ngx_route_api_sent_t *sent);
 static void ngx_route_api_cue_log(ngx_str_t *route, const char *source,
@@ -154,8 +159,9 @@ ngx_http_route_api_scte35(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx)
     json_decref(body);
 
     if (rc != NGX_OK
-        || ngx_route_api_cue_send(rt, ngx_route_api_cue, "api", -1, &sent,
-                                  &fail)
+        || ngx_route_api_cue_anchor(rt, ngx_route_api_cue, -1, &sent, &fail)
+           != NGX_OK
+        || ngx_route_api_cue_post(rt, ngx_route_api_cue, "api", &sent, &fail)
            != NGX_OK)
     {
         return ngx_route_api_failed(r, &fail);
@@ -229,20 +235,16 @@ ngx_route_api_cue_parse(json_t *req, ngx_srt_route_t *rt, scte35_cue_t *cue,
 
 
 /*
- * Anchors the cue on the route's clock, encodes it and posts its copies.
- * at_ms >= 0: a scheduled splice at that wall clock time.
+ * Anchors the cue on the route's clock and encodes it.  at_ms >= 0: a
+ * scheduled splice at that wall clock time.
  */
 
 static ngx_int_t
-ngx_route_api_cue_send(ngx_srt_route_t *rt, scte35_cue_t *cue,
-    const char *source, int64_t at_ms, ngx_route_api_sent_t *sent,
-    ngx_route_api_fail_t *fail)
+ngx_route_api_cue_anchor(ngx_srt_route_t *rt, scte35_cue_t *cue,
+    int64_t at_ms, ngx_route_api_sent_t *sent, ngx_route_api_fail_t *fail)
 {
-    int        k;
     char       err[160];
     uint64_t   clock_pts, clock_msec, now_ms, now_pts, splice, first, preroll;
-    uint64_t   span, send;
-    ngx_int_t  rc;
 
     if (ngx_srt_scte35_clock(rt, &clock_pts, &clock_msec) != NGX_OK) {
         ngx_route_api_fail(fail, NGX_HTTP_CONFLICT, NULL,
@@ -253,11 +255,11 @@ ngx_route_api_cue_send(ngx_srt_route_t *rt, scte35_cue_t *cue,
 
     now_ms = ngx_srt_unix_msec();
 
-    if (now_ms > clock_msec + NGX_ROUTE_API_CLOCK_MAX_AGE) {
+    if (now_ms > rt->scte35->clock_last + NGX_ROUTE_API_CLOCK_MAX_AGE) {
         ngx_route_api_fail(fail, NGX_HTTP_CONFLICT, NULL,
                            "route \"%V\" is not live (no video for %uL ms): "
                            "a cue is anchored on the PTS of a live input",
-                           &rt->name, now_ms - clock_msec);
+                           &rt->name, now_ms - rt->scte35->clock_last);
         return NGX_ERROR;
     }
 
@@ -268,6 +270,18 @@ ngx_route_api_cue_send(ngx_srt_route_t *rt, scte35_cue_t *cue,
     if (at_ms >= 0) {
         cue->at = SCTE35_AT_WALLCLOCK;
         cue->at_ms = at_ms;
+    }
+
+    /* a PTS tells only 2^32 ticks (13 h) ahead from behind */
+
+    if (cue->at == SCTE35_AT_WALLCLOCK
+        && (cue->at_ms <= (int64_t) now_ms
+            || cue->at_ms > (int64_t) now_ms + 12 * 3600 * 1000))
+    {
+        ngx_route_api_fail(fail, NGX_HTTP_CONFLICT, "at",
+                           "\"at\" must be in the next 12 hours (the "
+                           "schedule takes later ones)");
+        return NGX_ERROR;
     }
 
     switch (cue->at) {
@@ -329,33 +343,59 @@ ngx_route_api_cue_send(ngx_srt_route_t *rt, scte35_cue_t *cue,
         first = now_pts;
     }
 
-    span = (splice - first) & SCTE35_MAX_33;
+    sent->splice_pts = splice;
+    sent->send_pts = first;
+    sent->now_pts = now_pts;
+    sent->copies = 0;
+
+    return NGX_OK;
+}
+
+
+/* the anchored cue's copies into the owner's mailbox, and the cue log */
+
+static ngx_int_t
+ngx_route_api_cue_post(ngx_srt_route_t *rt, scte35_cue_t *cue,
+    const char *source, ngx_route_api_sent_t *sent,
+    ngx_route_api_fail_t *fail)
+{
+    int        k;
+    uint64_t   span, send;
+    ngx_int_t  rc;
+
+    span = (sent->splice_pts - sent->send_pts) & SCTE35_MAX_33;
 
     for (k = 0; k < cue->repeat; k++) {
-        send = (first + span * k / cue->repeat) & SCTE35_MAX_33;
+        send = (sent->send_pts + span * k / cue->repeat) & SCTE35_MAX_33;
 
-        rc = ngx_srt_scte35_post(rt, sent->section, sent->len, splice, send,
-                                 k == 0 && first == now_pts);
+        rc = ngx_srt_scte35_post(rt, sent->section, sent->len,
+                                 sent->splice_pts, send,
+                                 k == 0 && sent->send_pts == sent->now_pts);
 
         if (rc != NGX_OK) {
-            ngx_route_api_fail(fail, NGX_HTTP_SERVICE_UNAVAILABLE, NULL,
-                               "route \"%V\" takes no more cues now (%d of "
-                               "%d copies queued): its owner is not "
-                               "running or far behind", &rt->name, k,
-                               cue->repeat);
+            ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                          "srt route \"%V\": %d of %d cue copies queued: "
+                          "its owner is not running or far behind",
+                          &rt->name, k, cue->repeat);
+
             if (k == 0) {
+                ngx_route_api_fail(fail, NGX_HTTP_SERVICE_UNAVAILABLE, NULL,
+                                   "route \"%V\" takes no more cues now: "
+                                   "its owner is not running or far behind",
+                                   &rt->name);
                 return NGX_ERROR;
             }
 
             break;
         }
+
+        sent->copies++;
     }
 
-    sent->splice_pts = splice;
-    sent->send_pts = first;
     sent->seq = ngx_route_api_cue_log_row((char *) rt->name.data, source,
                                           sent->section, sent->len,
-                                          cue->timed ? (int64_t) splice : -1,
+                                          cue->timed
+                                          ? (int64_t) sent->splice_pts : -1,
                                           "queued", NULL);
 
     return NGX_OK;
@@ -393,7 +433,7 @@ ngx_route_api_cue_json(ngx_srt_route_t *rt, scte35_cue_t *cue,
                   "base64", (char *) dst.data, dst.len,
                   "splice_pts", (json_int_t) sent->splice_pts,
                   "sent_at_pts", (json_int_t) sent->send_pts,
-                  "copies", cue->repeat,
+                  "copies", (int) sent->copies,
                   "preroll", cue->preroll,
                   "event_id", (json_int_t) cue->event_id,
                   "decoded", decoded);
@@ -1053,7 +1093,9 @@ ngx_route_api_sched_due(void *data, const srt_sched_t *e)
 
     json_decref(cue);
 
-    if (e->start_ms - (int64_t) preroll > now) {
+    /* a pre-roll of 0 still needs the cue ahead of its splice point:
+       at least two polls */
+    if (e->start_ms - (int64_t) ngx_max(preroll, 250) > now) {
         return 0;                   /* not yet */
     }
 
@@ -1109,7 +1151,8 @@ ngx_route_api_sched_fire(int64_t id, const char *route, int64_t start_ms,
                      "the route does not exist%Z");
 
     } else if (ngx_srt_scte35_clock(rt, &clock_pts, &clock_msec) != NGX_OK
-               || (uint64_t) now > clock_msec + NGX_ROUTE_API_CLOCK_MAX_AGE)
+               || (uint64_t) now
+                  > rt->scte35->clock_last + NGX_ROUTE_API_CLOCK_MAX_AGE)
     {
         ngx_snprintf((u_char *) result, sizeof(result),
                      "the route is not live: no video clock to anchor the "
@@ -1127,17 +1170,32 @@ ngx_route_api_sched_fire(int64_t id, const char *route, int64_t start_ms,
             && ngx_route_api_cue_parse(cue, rt, ngx_route_api_cue, &fail)
                == NGX_OK)
         {
-            /* claim it first: of all workers only one sends it */
+            json_decref(cue);
+
+            /*
+             * Anchored and encoded first, then claimed (of all workers
+             * only one sends it), then posted; what fails after the claim
+             * turns the entry to missed.
+             */
+
+            if (ngx_route_api_cue_anchor(rt, ngx_route_api_cue, start_ms,
+                                         &sent, &fail)
+                != NGX_OK)
+            {
+                ngx_snprintf((u_char *) result, sizeof(result), "%s%Z",
+                             fail.message);
+                goto missed;
+            }
+
             rc = srt_sched_finish(ngx_route_api_cs, id, NULL, "fired", now,
                                   NULL, err);
-            json_decref(cue);
 
             if (rc != SRT_STORE_OK) {
                 return;             /* another worker has it */
             }
 
-            if (ngx_route_api_cue_send(rt, ngx_route_api_cue, "schedule",
-                                       start_ms, &sent, &fail)
+            if (ngx_route_api_cue_post(rt, ngx_route_api_cue, "schedule",
+                                       &sent, &fail)
                 == NGX_OK)
             {
                 ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
@@ -1151,9 +1209,11 @@ ngx_route_api_sched_fire(int64_t id, const char *route, int64_t start_ms,
                           "srt route \"%s\": scheduled cue %L not sent: %s",
                           route, id, fail.message);
 
+            (void) srt_sched_set(ngx_route_api_cs, id, "missed", now,
+                                 fail.message, err);
             (void) ngx_route_api_cue_log_row(route, "schedule",
-                                             (u_char *) "", 0, -1, "missed",
-                                             fail.message);
+                                             sent.section, sent.len, -1,
+                                             "missed", fail.message);
             return;
         }
 
@@ -1161,6 +1221,8 @@ ngx_route_api_sched_fire(int64_t id, const char *route, int64_t start_ms,
         ngx_snprintf((u_char *) result, sizeof(result), "invalid cue: %s%Z",
                      fail.message);
     }
+
+missed:
 
     rc = srt_sched_finish(ngx_route_api_cs, id, NULL, "missed", now, result,
                           err);

@@ -21,6 +21,7 @@ typedef enum {
     SRT_CUE_SQL_SCHED_DUE,
     SRT_CUE_SQL_SCHED_FINISH,
     SRT_CUE_SQL_SCHED_EXISTS,
+    SRT_CUE_SQL_SCHED_SET,
     SRT_CUE_SQL_N
 } srt_cue_sql_e;
 
@@ -73,7 +74,11 @@ static const char  *srt_cue_sql[SRT_CUE_SQL_N] = {
         " AND (?5 IS NULL OR route = ?5)",
 
     [SRT_CUE_SQL_SCHED_EXISTS] =
-        "SELECT 1 FROM schedule WHERE id = ?1 AND (?2 IS NULL OR route = ?2)"
+        "SELECT 1 FROM schedule WHERE id = ?1 AND (?2 IS NULL OR route = ?2)",
+
+    [SRT_CUE_SQL_SCHED_SET] =
+        "UPDATE schedule SET state = ?2, done_ms = ?3, result = ?4"
+        " WHERE id = ?1"
 };
 
 
@@ -342,6 +347,23 @@ srt_sched_finish(srt_cue_store_t *cs, int64_t id, const char *route,
              (long long) id);
 
     return SRT_STORE_CONFLICT;
+}
+
+
+int
+srt_sched_set(srt_cue_store_t *cs, int64_t id, const char *state,
+    int64_t now_ms, const char *result, char *err)
+{
+    sqlite3_stmt  *s;
+
+    s = cs->stmt[SRT_CUE_SQL_SCHED_SET];
+
+    sqlite3_bind_int64(s, 1, id);
+    srt_cue_bind_text(s, 2, state);
+    sqlite3_bind_int64(s, 3, now_ms);
+    srt_cue_bind_text(s, 4, result);
+
+    return srt_cue_done(cs, s, sqlite3_step(s), err, "updating the schedule");
 }
 
 

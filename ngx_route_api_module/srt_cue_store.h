@@ -93,5 +93,9 @@ int srt_sched_due(srt_cue_store_t *cs, int64_t until_ms, srt_sched_cb cb,
 int srt_sched_finish(srt_cue_store_t *cs, int64_t id, const char *route,
     const char *state, int64_t now_ms, const char *result, char *err);
 
+/* the state of an entry this worker took (fired, then missed after all) */
+int srt_sched_set(srt_cue_store_t *cs, int64_t id, const char *state,
+    int64_t now_ms, const char *result, char *err);
+
 
 #endif /* _SRT_CUE_STORE_H_INCLUDED_ */

@@ -191,7 +191,8 @@ scte35_cue_timing(json_t *req, scte35_cue_t *cue, scte35_cue_ctx_t *x)
     }
 
     if (json_object_get(req, "in")) {
-        if (scte35_cue_seconds(req, "in", 0, 86400, &cue->in, "", x) != 0) {
+        /* a PTS says nothing beyond 2^32 ticks (13 h) ahead */
+        if (scte35_cue_seconds(req, "in", 0, 43200, &cue->in, "", x) != 0) {
             return -1;
         }
 

@@ -335,8 +335,9 @@ ngx_srt_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             return NGX_CONF_ERROR;
         }
 
-        /* the route ring, the input ring, statistics */
-        need += 2 * (rtp[i]->ring_size + ngx_pagesize) + 4 * ngx_pagesize;
+        /* the route ring, the input ring, statistics, SCTE-35 mailbox */
+        need += 2 * (rtp[i]->ring_size + ngx_pagesize) + 4 * ngx_pagesize
+                + ngx_align(sizeof(ngx_srt_shm_scte35_t), ngx_pagesize);
     }
 
     if (need > mcf->shm_size) {

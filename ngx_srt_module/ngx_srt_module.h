@@ -197,6 +197,8 @@ typedef struct {
     ngx_atomic_t              clock_seq;     /* odd while written */
     uint64_t                  clock_pts;
     uint64_t                  clock_msec;    /* unix ms; 0: no clock yet */
+    ngx_atomic_t              clock_last;    /* unix ms of the latest PTS:
+                                                is the route live? */
     ngx_atomic_t              pid;           /* on the output, 0: none yet */
     ngx_atomic_t              lock;          /* posters: pid holding it */
     ngx_atomic_t              posted;
@@ -390,6 +392,8 @@ struct ngx_srt_route_s {
     ngx_srt_reader_t          reader;        /* on the input ring */
     srt_ts_analyzer_t        *analyzer;
     void                     *mux;           /* scte35_mux_t */
+    uint64_t                  clock_pts;     /* the best clock sample */
+    uint64_t                  clock_msec;
     ngx_msec_t                heartbeat_last;
     ngx_msec_t                seen_logged;   /* rate limit of the cue log */
     ngx_uint_t                seen_quiet;

@@ -245,11 +245,14 @@ ngx_srt_runtime_create(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
     rt->scte35_heartbeat = NGX_CONF_UNSET_MSEC;
     ngx_srt_scte35_defaults(rt);
 
-    rt->name.data = ngx_pstrdup(pool, &d->name);
+    /* NUL-terminated like the names of nginx.conf: the SCTE-35 code and
+       SQLite take it as a C string */
+    rt->name.data = ngx_pnalloc(pool, d->name.len + 1);
     if (rt->name.data == NULL) {
         goto failed;
     }
 
+    ngx_cpystrn(rt->name.data, d->name.data, d->name.len + 1);
     rt->name.len = d->name.len;
     rt->worker = ngx_srt_owner(&rt->name, "route", &none, mcf->workers);
 

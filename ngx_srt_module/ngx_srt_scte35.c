@@ -21,16 +21,39 @@
 
 
 #define NGX_SRT_SCTE35_LOG_PER_SEC   20     /* input cues logged, at most */
+#define NGX_SRT_SCTE35_LOG_QUEUE     64     /* records waiting for SQLite */
+
+
+/* a cue log record, written after the batch of packets (SQLite may wait) */
+typedef struct ngx_srt_scte35_rec_s  ngx_srt_scte35_rec_t;
+
+struct ngx_srt_scte35_rec_s {
+    ngx_srt_scte35_rec_t     *next;
+    ngx_str_t                 route;
+    const char               *source;       /* static strings */
+    const char               *result;
+    u_char                    error[160];   /* "" for none */
+    size_t                    len;
+    u_char                    section[1];
+};
 
 
 static void ngx_srt_scte35_seen(void *data, const uint8_t *section,
     size_t len);
+static void ngx_srt_scte35_defer(ngx_srt_route_t *rt, const char *source,
+    const u_char *section, size_t len, const char *result, const char *error);
+static void ngx_srt_scte35_flush(ngx_event_t *ev);
 static ngx_int_t ngx_srt_scte35_lock(ngx_srt_shm_scte35_t *sh);
 static void ngx_srt_scte35_heartbeat(ngx_srt_route_t *rt);
 static void ngx_srt_scte35_enable(ngx_srt_route_t *rt);
 
 
 ngx_srt_scte35_log_pt  ngx_srt_scte35_log;
+
+static ngx_srt_scte35_rec_t   *ngx_srt_scte35_recs;
+static ngx_srt_scte35_rec_t  **ngx_srt_scte35_last = &ngx_srt_scte35_recs;
+static ngx_uint_t              ngx_srt_scte35_nrecs;
+static ngx_event_t             ngx_srt_scte35_flush_ev;
 
 
 /* the selector's owner starts: a muxer of its own */
@@ -55,6 +78,7 @@ ngx_srt_scte35_start(ngx_srt_route_t *rt, ngx_log_t *log)
 
     rt->mux = mux;
     rt->heartbeat_last = ngx_current_msec;
+    rt->clock_msec = 0;
 
     /* cues posted while nobody owned the route wait in the mailbox */
 
@@ -62,13 +86,44 @@ ngx_srt_scte35_start(ngx_srt_route_t *rt, ngx_log_t *log)
 }
 
 
+/*
+ * The owner stops (route removed or changed, reload, exit): copies still in
+ * its muxer are lost with it, and reported so, not silently.
+ */
+
 void
 ngx_srt_scte35_stop(ngx_srt_route_t *rt)
 {
-    if (rt->mux) {
-        ngx_free(rt->mux);
-        rt->mux = NULL;
+    ngx_uint_t     i, n;
+    scte35_mux_t  *mux;
+
+    mux = rt->mux;
+
+    if (mux == NULL) {
+        return;
     }
+
+    n = scte35_mux_pending(mux);
+
+    if (n) {
+        (void) ngx_atomic_fetch_add(&rt->scte35->missed, n);
+
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "srt route \"%V\": %ui SCTE-35 cue copies not sent: "
+                      "the route's owner stopped", &rt->name, n);
+
+        for (i = 0; i < SCTE35_MUX_QUEUE; i++) {
+            if (mux->q_used[i] && ngx_srt_scte35_log) {
+                ngx_srt_scte35_log(&rt->name, "api", mux->q[i].data,
+                                   mux->q[i].len, "missed",
+                                   "the route's owner stopped (reload, "
+                                   "crash or change) before it was sent");
+            }
+        }
+    }
+
+    ngx_free(mux);
+    rt->mux = NULL;
 }
 
 
@@ -109,6 +164,8 @@ ngx_srt_scte35_take(ngx_srt_route_t *rt)
         send_pts = c->send_pts;
         ngx_memcpy(section, c->section, len);
 
+        /* the copy is complete before a poster may reuse the slot */
+        ngx_memory_barrier();
         sh->taken = seq;
 
         /* a cue whose splice point went by is reported, not sent */
@@ -125,35 +182,44 @@ ngx_srt_scte35_take(ngx_srt_route_t *rt)
                           "splice point (PTS %uL, now %uL), not sent",
                           &rt->name, hex, splice_pts, pts);
 
-            if (ngx_srt_scte35_log) {
-                ngx_srt_scte35_log(&rt->name, "api", section, len, "missed",
-                                   "the splice point went by before the "
-                                   "cue could be sent");
-            }
-
+            ngx_srt_scte35_defer(rt, "api", section, len, "missed",
+                                 "the splice point went by before the cue "
+                                 "could be sent");
             continue;
         }
 
         ngx_srt_scte35_enable(rt);
 
         if (scte35_mux_queue(rt->mux, section, len, send_pts, immediate)
-            != 0)
+            != SCTE35_MUX_OK)
         {
             (void) ngx_atomic_fetch_add(&sh->missed, 1);
             ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
-                          "srt route \"%V\": SCTE-35 queue full, a cue is "
-                          "dropped", &rt->name);
+                          "srt route \"%V\": the SCTE-35 muxer refused a "
+                          "cue (queue full or invalid section), dropped",
+                          &rt->name);
+            ngx_srt_scte35_defer(rt, "api", section, len, "missed",
+                                 "the route's SCTE-35 queue was full");
         }
     }
 }
 
 
-/* owner, after a batch: its clock, for the workers anchoring cues */
+/*
+ * Owner, after a batch: its clock, for the workers anchoring cues.
+ *
+ * A sample is a PTS and the wall clock when the selector saw it; a batch
+ * handled late (a busy worker) makes a PTS look later than it was.  So the
+ * published pair is the sample that arrived earliest relative to its PTS
+ * over the last 10 s, as a receiver's clock recovery would take it; a jump
+ * of the timeline (more than 1 s off) starts afresh.
+ */
 
 void
 ngx_srt_scte35_clock_publish(ngx_srt_route_t *rt)
 {
-    uint64_t               pts;
+    int64_t                delta, elapsed;
+    uint64_t               pts, msec;
     ngx_srt_shm_scte35_t  *sh;
     scte35_mux_t          *mux;
 
@@ -168,16 +234,35 @@ ngx_srt_scte35_clock_publish(ngx_srt_route_t *rt)
     sh->inserted = mux->sections_inserted;
     sh->pmt_rewrites = mux->pmt_rewrites;
 
-    if (pts == sh->clock_pts && sh->clock_msec) {
-        return;
+    msec = ngx_srt_unix_msec();
+    sh->clock_last = (ngx_atomic_uint_t) msec;
+
+    if (rt->clock_msec) {
+        /* the sample's PTS and wall clock relative to the best one's */
+        delta = (int64_t) ((pts - rt->clock_pts) & SCTE35_MAX_33);
+
+        if (delta > (int64_t) (SCTE35_MAX_33 >> 1)) {
+            delta -= (int64_t) SCTE35_MAX_33 + 1;
+        }
+
+        elapsed = (int64_t) (msec - rt->clock_msec) * 90;
+
+        if (delta - elapsed < 90000 && elapsed - delta < 90000
+            && elapsed < 10000 * 90 && elapsed - delta >= 0)
+        {
+            return;                 /* no earlier than the best one */
+        }
     }
+
+    rt->clock_pts = pts;
+    rt->clock_msec = msec;
 
     /* a seqlock: readers retry while the count is odd or moved */
 
     (void) ngx_atomic_fetch_add(&sh->clock_seq, 1);
     ngx_memory_barrier();
     sh->clock_pts = pts;
-    sh->clock_msec = ngx_srt_unix_msec();
+    sh->clock_msec = msec;
     ngx_memory_barrier();
     (void) ngx_atomic_fetch_add(&sh->clock_seq, 1);
 }
@@ -257,6 +342,8 @@ ngx_srt_scte35_post(ngx_srt_route_t *rt, const u_char *section, size_t len,
     c->seq = seq;
     sh->posted = seq;
 
+    /* ngx_unlock() is a plain store: the writes above go first */
+    ngx_memory_barrier();
     ngx_unlock(&sh->lock);
 
     return NGX_OK;
@@ -344,10 +431,11 @@ ngx_srt_scte35_seen(void *data, const uint8_t *section, size_t len)
     now = ngx_current_msec;
 
     if (now - rt->seen_logged >= 1000) {
-        if (rt->seen_quiet) {
+        if (rt->seen_quiet > NGX_SRT_SCTE35_LOG_PER_SEC) {
             ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
                           "srt route \"%V\": %ui SCTE-35 sections of the "
-                          "input not logged", &rt->name, rt->seen_quiet);
+                          "input not logged", &rt->name,
+                          rt->seen_quiet - NGX_SRT_SCTE35_LOG_PER_SEC);
         }
 
         rt->seen_logged = now;
@@ -364,10 +452,81 @@ ngx_srt_scte35_seen(void *data, const uint8_t *section, size_t len)
                       "(passed through)", &rt->name, err);
     }
 
-    if (ngx_srt_scte35_log) {
-        ngx_srt_scte35_log(&rt->name, "input", section, len, result,
-                           err[0] ? err : NULL);
+    ngx_srt_scte35_defer(rt, "input", section, len, result,
+                         err[0] ? err : NULL);
+}
+
+
+/*
+ * The cue log is SQLite: written from a posted event after the batch, not
+ * in the middle of the selector (a busy database may wait up to 500 ms).
+ */
+
+static void
+ngx_srt_scte35_defer(ngx_srt_route_t *rt, const char *source,
+    const u_char *section, size_t len, const char *result, const char *error)
+{
+    ngx_srt_scte35_rec_t  *r;
+
+    if (ngx_srt_scte35_log == NULL) {
+        return;
     }
+
+    if (ngx_srt_scte35_nrecs >= NGX_SRT_SCTE35_LOG_QUEUE) {
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "srt route \"%V\": the cue log is behind, a %s cue "
+                      "is not logged", &rt->name, result);
+        return;
+    }
+
+    r = ngx_alloc(sizeof(ngx_srt_scte35_rec_t) + len + rt->name.len,
+                  ngx_cycle->log);
+    if (r == NULL) {
+        return;
+    }
+
+    r->next = NULL;
+    r->source = source;
+    r->result = result;
+    r->len = len;
+    ngx_memcpy(r->section, section, len);
+    r->route.data = r->section + len;
+    r->route.len = rt->name.len;
+    ngx_memcpy(r->route.data, rt->name.data, rt->name.len);
+    ngx_cpystrn(r->error, (u_char *) (error ? error : ""), sizeof(r->error));
+
+    *ngx_srt_scte35_last = r;
+    ngx_srt_scte35_last = &r->next;
+    ngx_srt_scte35_nrecs++;
+
+    if (!ngx_srt_scte35_flush_ev.posted) {
+        ngx_srt_scte35_flush_ev.handler = ngx_srt_scte35_flush;
+        ngx_srt_scte35_flush_ev.log = ngx_cycle->log;
+        ngx_post_event(&ngx_srt_scte35_flush_ev, &ngx_posted_events);
+    }
+}
+
+
+static void
+ngx_srt_scte35_flush(ngx_event_t *ev)
+{
+    ngx_srt_scte35_rec_t  *r;
+
+    while (ngx_srt_scte35_recs) {
+        r = ngx_srt_scte35_recs;
+        ngx_srt_scte35_recs = r->next;
+        ngx_srt_scte35_nrecs--;
+
+        if (ngx_srt_scte35_log) {
+            ngx_srt_scte35_log(&r->route, r->source, r->section, r->len,
+                               r->result, r->error[0] ? (char *) r->error
+                                                      : NULL);
+        }
+
+        ngx_free(r);
+    }
+
+    ngx_srt_scte35_last = &ngx_srt_scte35_recs;
 }
 
 
@@ -399,6 +558,11 @@ ngx_srt_scte35_heartbeat(ngx_srt_route_t *rt)
     scte35_section_t  *sec;
 
     rt->heartbeat_last = ngx_current_msec;
+
+    /* heartbeats never crowd out cues (no carriage yet, or a busy PID) */
+    if (scte35_mux_pending(rt->mux)) {
+        return;
+    }
 
     sec = ngx_alloc(sizeof(scte35_section_t), ngx_cycle->log);
     if (sec == NULL) {

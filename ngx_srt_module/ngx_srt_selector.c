@@ -26,6 +26,10 @@ static ngx_int_t ngx_srt_selector_claimed(ngx_srt_route_t *rt);
 static void ngx_srt_selector_run(ngx_srt_reader_t *reader);
 
 
+/* a publish must stay below the ring's margin / 2 (at least 512 packets) */
+typedef char ngx_srt_select_check[
+    (NGX_SRT_SELECT_MAX + SCTE35_MUX_MAX_OUT - 1 <= 512) ? 1 : -1];
+
 /* what the muxer made of a batch: its added packets fit after the last */
 static unsigned  ngx_srt_select_flags[NGX_SRT_SELECT_MAX + SCTE35_MUX_MAX_OUT];
 static uint8_t   ngx_srt_select_out[(NGX_SRT_SELECT_MAX + SCTE35_MUX_MAX_OUT)

@@ -227,7 +227,7 @@ ok(abs($lead - 4 * 90000) <= 3600,
    "splice_pts is 4 s after sent_at_pts ($lead ticks)");
 
 my $file = write_file('ad.ts', $rx->{body});
-my $streams = `ffprobe -v error -show_entries stream=codec_name -of csv=p=0 '$file'`;
+my $streams = `ffprobe -v error -show_entries stream=codec_name -of csv=p=0 '$file' 2>/dev/null`;
 like($streams, qr/scte_35/, 'ffprobe sees an scte_35 stream');
 
 my @data = ffprobe_data($file);
@@ -254,7 +254,7 @@ for my $s (@secs) {
     my ($next) = grep { $_->[0] > $s->[0] } @v;
     push @when, $next ? ($c->{splice_pts} - $next->[1]) % 2**33 : -1;
 }
-ok(@when && $when[0] >= 3.7 * 90000 && $when[0] <= 4.1 * 90000,
+ok(@when && $when[0] >= 3.7 * 90000 && $when[0] <= 4.3 * 90000,
    sprintf('the first copy comes %.2f s before the splice point', ($when[0] // 0) / 90000));
 ok(!grep({ $_ <= 0 } @when), 'every copy comes before the splice point: '
    . join(', ', map { sprintf '%.2f s', $_ / 90000 } @when));

@@ -36,7 +36,7 @@ use SRTGW qw(:all);
 $SIG{PIPE} = 'IGNORE';
 
 my $gw = SRTGW->new(workers => 2);
-my ($in, $out, $in2, $out2, $in3, $out3) = $gw->ports(6);
+my ($in, $out, $in2, $out2, $in3, $out3, $in4, $out4) = $gw->ports(8);
 my $p = $gw->prefix;
 
 $gw->write_conf(srt => <<"EOF");
@@ -452,7 +452,34 @@ $entry = $gw->api("/api/routes/pass/scte35/schedule/$s->{json}{id}")->{json};
 is($entry->{state}, 'missed', 'reported missed') or diag(explain $entry);
 like($entry->{result} // '', qr/not live|no video clock/, 'saying why');
 
-$_->stop for $feed, $feed3;
+# ------------------------------------------------- I: a route of the API
+
+$r = req(POST => '/api/routes', { name => 'api1',
+    inputs => [{ url => "udp://127.0.0.1:$in4" }],
+    outputs => [{ url => "udp://127.0.0.1:$out4" }] });
+is($r->{status}, 201, 'an API route');
+my $feed4 = $gw->sender(file => $media, port => $in4, loop => 1);
+ok($gw->wait_route('api1', sub { $_[0]{inputs}[0]{status} eq 'live' }, 8),
+   'live');
+sleep 1;
+$rx = capture($out4, 6, [0.3, sub {
+    $cue = req(POST => '/api/routes/api1/scte35',
+               { type => 'splice_insert', duration => 15, preroll => 3 });
+}]);
+is($cue->{status}, 201, 'a cue on the API route') or diag($cue->{body});
+$file = write_file('api1.ts', $rx->{body});
+is(scalar(grep { $_ eq ($cue->{json}{hex} // '') } ffprobe_data($file)), 3,
+   'in its output, three copies');
+$log = $gw->api('/api/routes/api1/scte35/log')->{json}{cues} || [];
+is(scalar @$log, 1, 'in its cue log, under its name');
+is($log->[0]{route}, 'api1', 'route api1');
+$s = req(POST => '/api/routes/api1/scte35/schedule',
+         { in => 120, cue => { type => 'splice_insert' } });
+is($s->{status}, 201, 'scheduled on the API route');
+is($gw->api("/api/routes/api1/scte35/schedule/$s->{json}{id}")->{status}, 200,
+   'and found again');
+
+$_->stop for $feed, $feed3, $feed4;
 $gw->stop;
 
 done_testing;

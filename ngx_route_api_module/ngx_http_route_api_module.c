@@ -668,6 +668,16 @@ ngx_http_route_api_route_state(json_t *route, ngx_srt_route_t *rt)
                       (rt->input
                        ? srt_ring_published(&rt->input->ring.shm->ring)
                        : 0)));
+
+    json_object_set_new(route, "scte35",
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                  "pid", (json_int_t) rt->scte35->pid,
+                  "inserted", (json_int_t) rt->scte35->inserted,
+                  "seen", (json_int_t) rt->scte35->seen,
+                  "bad_crc", (json_int_t) rt->scte35->bad_crc,
+                  "invalid", (json_int_t) rt->scte35->invalid,
+                  "missed", (json_int_t) rt->scte35->missed,
+                  "pmt_rewrites", (json_int_t) rt->scte35->pmt_rewrites));
 }
 
 

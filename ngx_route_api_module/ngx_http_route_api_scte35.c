@@ -701,7 +701,8 @@ ngx_route_api_cue_audit(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx,
 
 /*
  * /routes/{id}/scte35/schedule: GET lists, POST adds
- * {"start": RFC 3339 or unix ms | "in": seconds, "cue": {...}}.
+ * {"start": RFC 3339 or unix ms | "in": seconds from now | "offset":
+ * seconds from the stream's start, "cue": {...}}.
  */
 
 ngx_int_t
@@ -795,6 +796,22 @@ ngx_route_api_schedule_add(ngx_http_request_t *r,
 
             start = now + (int64_t) (json_number_value(v) * 1000);
 
+        } else if (ngx_strcmp(key, "offset") == 0) {
+            /* from the start of the route's stream: when its input went
+               live (the input's "since") */
+            if (!json_is_number(v) || json_number_value(v) < 0
+                || rt->input == NULL || rt->input->stats->last_data == 0)
+            {
+                ngx_route_api_fail(&fail, rt->input ? NGX_HTTP_BAD_REQUEST
+                                                    : NGX_HTTP_CONFLICT,
+                                   "offset", "\"offset\" must be seconds "
+                                   "from the start of a live stream");
+                goto failed;
+            }
+
+            start = (int64_t) rt->input->stats->since
+                    + (int64_t) (json_number_value(v) * 1000);
+
         } else if (ngx_strcmp(key, "cue") == 0) {
             cue = v;
 
@@ -808,7 +825,8 @@ ngx_route_api_schedule_add(ngx_http_request_t *r,
     if (start < 0 || cue == NULL) {
         ngx_route_api_fail(&fail, NGX_HTTP_BAD_REQUEST,
                            cue ? "start" : "cue", "a scheduled cue needs "
-                           "\"start\" (or \"in\") and \"cue\"");
+                           "\"start\" (or \"in\" or \"offset\") and "
+                           "\"cue\"");
         goto failed;
     }
 

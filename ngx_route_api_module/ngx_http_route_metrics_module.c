@@ -168,6 +168,7 @@ typedef struct {
 #define ngx_metrics_in(f)   offsetof(ngx_srt_shm_input_t, f)
 #define ngx_metrics_out(f)  offsetof(ngx_srt_shm_output_t, f)
 #define ngx_metrics_http(f) offsetof(ngx_srt_shm_http_t, f)
+#define ngx_metrics_scte(f) offsetof(ngx_srt_shm_scte35_t, f)
 #define ngx_metrics_conn(f) offsetof(ngx_srt_shm_conn_t, f)
 
 
@@ -222,6 +223,26 @@ static ngx_metrics_field_t  ngx_metrics_http[] = {
     { "srtgw_route_http_closed_slow_total", "counter",
       "HTTP-TS clients closed for being too slow.",
       ngx_metrics_http(closed_slow), 0 },
+    { NULL, NULL, NULL, 0, 0 }
+};
+
+
+static ngx_metrics_field_t  ngx_metrics_scte35[] = {
+    { "srtgw_route_scte35_inserted_total", "counter",
+      "SCTE-35 sections the route inserted (copies included).",
+      ngx_metrics_scte(inserted), 0 },
+    { "srtgw_route_scte35_seen_total", "counter",
+      "SCTE-35 sections in the route's input, passed through.",
+      ngx_metrics_scte(seen), 0 },
+    { "srtgw_route_scte35_bad_crc_total", "counter",
+      "SCTE-35 sections of the input with a bad CRC (passed through).",
+      ngx_metrics_scte(bad_crc), 0 },
+    { "srtgw_route_scte35_invalid_total", "counter",
+      "SCTE-35 sections of the input that do not parse (passed through).",
+      ngx_metrics_scte(invalid), 0 },
+    { "srtgw_route_scte35_missed_total", "counter",
+      "Cue copies not sent: splice point gone by, queue full, owner gone.",
+      ngx_metrics_scte(missed), 0 },
     { NULL, NULL, NULL, 0, 0 }
 };
 
@@ -427,6 +448,14 @@ ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
     for (i = 0; i < n; i++) {
         ngx_metrics_printf(m, "srtgw_route_selector_overruns_total%s %uA\n",
                            lbl + i * 768 + 256, rtp[i]->selector->overruns);
+    }
+
+    for (f = ngx_metrics_scte35; f->name; f++) {
+        ngx_metrics_head(m, f->name, f->type, f->help);
+
+        for (i = 0; i < n; i++) {
+            ngx_metrics_sample(m, f, lbl + i * 768 + 256, rtp[i]->scte35);
+        }
     }
 }
 

@@ -9,7 +9,8 @@
 #   byte-exact the API's hex, three copies, CRC valid; the PMT advertises
 #   stream_type 0x86 and a CUEI registration descriptor; the first copy
 #   comes about the pre-roll (4 s) before the splice point and every copy
-#   before it; the output has no continuity errors;
+#   before it; the output has no continuity errors; HTTP-TS carries the
+#   same copies;
 # * bad cues: 400 with the field, 404, 409 without a live input; nothing
 #   logged for them;
 # * the cue log lists the cues;
@@ -19,7 +20,10 @@
 # * the schedule: a cue scheduled 5 s ahead fires, its splice point is the
 #   video frame that arrives at the scheduled time (within 100 ms); cancel;
 #   a cue whose route is not live is reported missed, not sent; a start in
-#   the past is 409.
+#   the past is 409; a start by offset from the start of the stream;
+# * the same on a route made through the API;
+# * scte35_heartbeat: splice_null every second, in the route's state and
+#   /metrics.
 
 use strict;
 use warnings;
@@ -36,10 +40,11 @@ use SRTGW qw(:all);
 $SIG{PIPE} = 'IGNORE';
 
 my $gw = SRTGW->new(workers => 2);
-my ($in, $out, $in2, $out2, $in3, $out3, $in4, $out4) = $gw->ports(8);
+my ($in, $out, $in2, $out2, $in3, $out3, $in4, $out4, $in5, $out5)
+    = $gw->ports(10);
 my $p = $gw->prefix;
 
-$gw->write_conf(srt => <<"EOF");
+$gw->write_conf(srt => <<"EOF",
 route ad {
     input udp://127.0.0.1:$in;
     output udp://127.0.0.1:$out;
@@ -55,7 +60,14 @@ route junk {
     scte35_pid 500;
     scte35_preroll 2s;
 }
+route hb {
+    input udp://127.0.0.1:$in5;
+    output udp://127.0.0.1:$out5;
+    scte35 on;
+    scte35_heartbeat 1s;
+}
 EOF
+    server => '        location /metrics { route_metrics; }');
 $gw->start;
 
 my $media = $gw->media(duration => 90, bitrate => '800k');
@@ -207,12 +219,15 @@ my $log0 = $gw->api('/api/routes/ad/scte35/log')->{json}{cues} || [];
 # ------------------------------------------------------ B: splice_insert
 
 my $cue;
-$rx = capture($out, 7.5, [1, sub {
+my $hc = $gw->http_client('/live/ad.ts');
+$rx = $gw->udp_receiver($out);
+$gw->collect(sinks => [$rx, $hc], duration => 7.5, events => [[1, sub {
     $cue = req(POST => '/api/routes/ad/scte35', {
         type => 'splice_insert', out_of_network => JSON::PP::true,
         duration => 30.0, event_id => 1001, auto_return => JSON::PP::true,
         preroll => 4.0 });
-}]);
+}]]);
+$hc->close;
 
 is($cue->{status}, 201, 'splice_insert: 201') or diag($cue->{body});
 my $c = $cue->{json} || {};
@@ -234,6 +249,10 @@ my @data = ffprobe_data($file);
 is(scalar(grep { $_ eq $c->{hex} } @data), 3,
    'ffprobe finds the three copies, byte-exact as the API returned')
     or diag("data packets: @data");
+
+my $hfile = write_file('ad-http.ts', $hc->body);
+is(scalar(grep { $_ eq $c->{hex} } ffprobe_data($hfile)), 3,
+   'and in the HTTP-TS output too');
 
 $pmt = pmt_of($rx->{body});
 my ($scte) = grep { $_->{type} == 0x86 } @{ $pmt->{streams} || [] };
@@ -434,6 +453,15 @@ is($r->{status}, 409, 'cancelling again: 409');
 $r = req(DELETE => "/api/routes/pass/scte35/schedule/$sid");
 is($r->{status}, 404, 'an entry of another route: 404');
 
+my $since = $gw->route('ad')->{inputs}[0]{since};
+$s = req(POST => '/api/routes/ad/scte35/schedule', {
+    offset => (time * 1000 - $since) / 1000 + 30,
+    cue => { type => 'splice_insert' } });
+is($s->{status}, 201, 'scheduled by offset from the start of the stream');
+ok(abs(($s->{json}{start_ms} // 0) - (time * 1000 + 30000)) < 1500,
+   'for 30 s from now');
+req(DELETE => "/api/routes/ad/scte35/schedule/$s->{json}{id}");
+
 $r = req(POST => '/api/routes/ad/scte35/schedule', {
     start => '2001-01-01T00:00:00Z', cue => { type => 'splice_insert' } });
 is($r->{status}, 409, 'a start in the past: 409');
@@ -479,7 +507,21 @@ is($s->{status}, 201, 'scheduled on the API route');
 is($gw->api("/api/routes/api1/scte35/schedule/$s->{json}{id}")->{status}, 200,
    'and found again');
 
-$_->stop for $feed, $feed3, $feed4;
+# ------------------------------------------------------------- J: heartbeat
+
+my $feed5 = $gw->sender(file => $media, port => $in5, loop => 1);
+sleep 1;
+$rx = capture($out5, 4);
+$file = write_file('hb.ts', $rx->{body});
+my @hb = grep { /^fc3011/ } ffprobe_data($file);
+ok(@hb >= 3, 'scte35_heartbeat 1s: ' . scalar(@hb) . ' splice_null in 4 s');
+is($gw->route('hb')->{scte35}{inserted} >= 3 ? 1 : 0, 1,
+   'counted in the route\'s scte35 state');
+like($gw->http_get('/metrics', duration => 3)->body // '',
+     qr/srtgw_route_scte35_inserted_total\{route="hb"\} [1-9]/,
+     'and in /metrics');
+
+$_->stop for $feed, $feed3, $feed4, $feed5;
 $gw->stop;
 
 done_testing;

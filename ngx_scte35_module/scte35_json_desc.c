@@ -431,11 +431,6 @@ static int
 scte35_jp_seg_components(scte35_jp_t *jp, const char *path, json_t *o,
     scte35_segmentation_t *sg)
 {
-    int                 rc;
-    size_t              i;
-    json_t             *a, *c;
-    char                sub[SCTE35_PATH_LEN];
-    const char *const  *lists[2];
     static const scte35_jfield_t  fields[] = {
         SCTE35_JF(scte35_seg_component_t, component_tag, "component_tag",
                   0xff, 1),
@@ -452,36 +447,12 @@ scte35_jp_seg_components(scte35_jp_t *jp, const char *path, json_t *o,
         return SCTE35_OK;
     }
 
-    rc = scte35_jp_array(jp, path, o, "components", SCTE35_MAX_SEG_COMPS,
-                         &a);
-    if (rc <= 0) {
-        return (rc < 0) ? SCTE35_ERROR
-                        : scte35_jp_fail(jp, path, "components", "missing "
-                                         "(program_segmentation_flag is 0)");
-    }
-
-    lists[0] = keys;
-    lists[1] = NULL;
-
-    sg->component_count = (uint8_t) json_array_size(a);
-
-    json_array_foreach(a, i, c) {
-        scte35_jp_sub(sub, "%s.components[%zu]", path, i);
-
-        if (!json_is_object(c)) {
-            return scte35_jp_fail(jp, sub, NULL, "expected an object");
-        }
-
-        if (scte35_jp_keys(jp, sub, c, lists) != SCTE35_OK
-            || scte35_jp_fields(jp, sub, c, &sg->components[i], fields,
-                                sizeof(fields) / sizeof(fields[0]))
-               != SCTE35_OK)
-        {
-            return SCTE35_ERROR;
-        }
-    }
-
-    return SCTE35_OK;
+    return scte35_jp_components(jp, path, o, SCTE35_MAX_SEG_COMPS,
+                                "program_segmentation_flag is 0", keys,
+                                fields, sizeof(fields) / sizeof(fields[0]),
+                                sg->components,
+                                sizeof(scte35_seg_component_t),
+                                &sg->component_count);
 }
 
 

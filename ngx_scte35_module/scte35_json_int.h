@@ -91,6 +91,12 @@ int scte35_jp_array(scte35_jp_t *jp, const char *path, json_t *obj,
 int scte35_jp_bytes_field(scte35_jp_t *jp, const char *path, json_t *obj,
     const char *key, uint8_t *out, size_t max, size_t *n);
 
+/* "components": objects of only keys, read by fields into an array */
+int scte35_jp_components(scte35_jp_t *jp, const char *path, json_t *o,
+    size_t max, const char *missing, const char *const *keys,
+    const scte35_jfield_t *f, size_t nf, void *base, size_t size,
+    uint8_t *count);
+
 /* "descriptors" and "alignment_stuffing" (scte35_json_desc.c) */
 int scte35_jp_descriptors(scte35_jp_t *jp, json_t *j,
     scte35_section_t *sec);

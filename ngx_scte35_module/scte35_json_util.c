@@ -377,3 +377,53 @@ scte35_jp_bytes_field(scte35_jp_t *jp, const char *path, json_t *obj,
 
     return scte35_jp_hex(jp, path, key, v, out, max, n);
 }
+
+
+/*
+ * "components" of the object at path: an array of at most max objects with
+ * only the given keys, each read by its fields into base + i * size;
+ * missing says why the array must be there.  *count gets its size.
+ */
+
+int
+scte35_jp_components(scte35_jp_t *jp, const char *path, json_t *o,
+    size_t max, const char *missing, const char *const *keys,
+    const scte35_jfield_t *f, size_t nf, void *base, size_t size,
+    uint8_t *count)
+{
+    int                 rc;
+    size_t              i;
+    json_t             *a, *c;
+    char                sub[SCTE35_PATH_LEN];
+    const char *const  *lists[2];
+
+    rc = scte35_jp_array(jp, path, o, "components", max, &a);
+    if (rc <= 0) {
+        return (rc < 0) ? SCTE35_ERROR
+                        : scte35_jp_fail(jp, path, "components",
+                                         "missing (%s)", missing);
+    }
+
+    lists[0] = keys;
+    lists[1] = NULL;
+
+    *count = (uint8_t) json_array_size(a);
+
+    json_array_foreach(a, i, c) {
+        scte35_jp_sub(sub, "%s.components[%zu]", path, i);
+
+        if (!json_is_object(c)) {
+            return scte35_jp_fail(jp, sub, NULL, "expected an object");
+        }
+
+        if (scte35_jp_keys(jp, sub, c, lists) != SCTE35_OK
+            || scte35_jp_fields(jp, sub, c, (uint8_t *) base + i * size, f,
+                                nf)
+               != SCTE35_OK)
+        {
+            return SCTE35_ERROR;
+        }
+    }
+
+    return SCTE35_OK;
+}

@@ -174,6 +174,7 @@ typedef struct {
 
 
 /* one SCTE-35 section posted to a route's owner */
+#define NGX_SRT_CLOCK_SAMPLES    64      /* the owner's clock: one a 100 ms */
 #define NGX_SRT_CUE_SLOTS        16
 #define NGX_SRT_CUE_MAX          512     /* bytes: API cues are far smaller */
 
@@ -392,8 +393,10 @@ struct ngx_srt_route_s {
     ngx_srt_reader_t          reader;        /* on the input ring */
     srt_ts_analyzer_t        *analyzer;
     void                     *mux;           /* scte35_mux_t */
-    uint64_t                  clock_pts;     /* the best clock sample */
-    uint64_t                  clock_msec;
+    uint64_t                  clock_pts[NGX_SRT_CLOCK_SAMPLES];
+    uint64_t                  clock_msec[NGX_SRT_CLOCK_SAMPLES];
+    ngx_uint_t                clock_n;       /* samples kept */
+    ngx_uint_t                clock_next;    /* the oldest, replaced next */
     ngx_msec_t                heartbeat_last;
     ngx_msec_t                seen_logged;   /* rate limit of the cue log */
     ngx_uint_t                seen_quiet;

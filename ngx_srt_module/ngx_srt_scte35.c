@@ -78,7 +78,8 @@ ngx_srt_scte35_start(ngx_srt_route_t *rt, ngx_log_t *log)
 
     rt->mux = mux;
     rt->heartbeat_last = ngx_current_msec;
-    rt->clock_msec = 0;
+    rt->clock_n = 0;
+    rt->clock_next = 0;
 
     /* cues posted while nobody owned the route wait in the mailbox */
 
@@ -208,18 +209,20 @@ ngx_srt_scte35_take(ngx_srt_route_t *rt)
 /*
  * Owner, after a batch: its clock, for the workers anchoring cues.
  *
- * A sample is a PTS and the wall clock when the selector saw it; a batch
- * handled late (a busy worker) makes a PTS look later than it was.  So the
- * published pair is the sample that arrived earliest relative to its PTS
- * over the last 10 s, as a receiver's clock recovery would take it; a jump
- * of the timeline (more than 1 s off) starts afresh.
+ * A sample is a PTS and the wall clock when the selector saw it.  One
+ * sample says little: a batch handled late (a busy worker) makes the video
+ * look later than it is, and frames leave an encoder's multiplexer earlier
+ * or later than their PTS says.  So the published pair is the latest PTS
+ * with the median wall clock offset of the samples of the last 6.4 s (one
+ * every 100 ms); a jump of the timeline (more than 1 s off) starts afresh.
  */
 
 void
 ngx_srt_scte35_clock_publish(ngx_srt_route_t *rt)
 {
-    int64_t                delta, elapsed;
-    uint64_t               pts, msec;
+    int64_t                d[NGX_SRT_CLOCK_SAMPLES], delta, t;
+    uint64_t               pts, msec, last;
+    ngx_uint_t             i, j, n;
     ngx_srt_shm_scte35_t  *sh;
     scte35_mux_t          *mux;
 
@@ -237,25 +240,57 @@ ngx_srt_scte35_clock_publish(ngx_srt_route_t *rt)
     msec = ngx_srt_unix_msec();
     sh->clock_last = (ngx_atomic_uint_t) msec;
 
-    if (rt->clock_msec) {
-        /* the sample's PTS and wall clock relative to the best one's */
-        delta = (int64_t) ((pts - rt->clock_pts) & SCTE35_MAX_33);
+    if (rt->clock_n) {
+        last = (rt->clock_next + NGX_SRT_CLOCK_SAMPLES - 1)
+               % NGX_SRT_CLOCK_SAMPLES;
+
+        if (msec - rt->clock_msec[last] < 100) {
+            return;
+        }
+    }
+
+    rt->clock_pts[rt->clock_next] = pts;
+    rt->clock_msec[rt->clock_next] = msec;
+    rt->clock_next = (rt->clock_next + 1) % NGX_SRT_CLOCK_SAMPLES;
+
+    if (rt->clock_n < NGX_SRT_CLOCK_SAMPLES) {
+        rt->clock_n++;
+    }
+
+    /* each sample's offset from this one's, in 90 kHz ticks */
+
+    n = 0;
+
+    for (i = 0; i < rt->clock_n; i++) {
+        delta = (int64_t) ((rt->clock_pts[i] - pts) & SCTE35_MAX_33);
 
         if (delta > (int64_t) (SCTE35_MAX_33 >> 1)) {
             delta -= (int64_t) SCTE35_MAX_33 + 1;
         }
 
-        elapsed = (int64_t) (msec - rt->clock_msec) * 90;
+        t = ((int64_t) rt->clock_msec[i] - (int64_t) msec) * 90 - delta;
 
-        if (delta - elapsed < 90000 && elapsed - delta < 90000
-            && elapsed < 10000 * 90 && elapsed - delta >= 0)
-        {
-            return;                 /* no earlier than the best one */
+        if (t > 90000 || t < -90000) {
+            /* another timeline: this sample alone */
+            rt->clock_pts[0] = pts;
+            rt->clock_msec[0] = msec;
+            rt->clock_n = 1;
+            rt->clock_next = 1;
+            n = 1;
+            d[0] = 0;
+            break;
         }
+
+        /* insertion sort: 64 at most */
+        for (j = n; j > 0 && d[j - 1] > t; j--) {
+            d[j] = d[j - 1];
+        }
+
+        d[j] = t;
+        n++;
     }
 
-    rt->clock_pts = pts;
-    rt->clock_msec = msec;
+    msec = (uint64_t) ((int64_t) msec + d[n / 2] / 90);
 
     /* a seqlock: readers retry while the count is odd or moved */
 

@@ -30,7 +30,12 @@ UNIT_CFLAGS := -std=gnu99 -g -O1 -Wall -Wextra -Werror -Ingx_srt_module \
 	-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 TOOL_SRCS  := $(wildcard t/tools/*.c)
-TOOL_BINS  := $(patsubst t/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+TOOL_BINS  := $(patsubst t/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS)) \
+	$(BUILD)/tools/tscheck
+
+# the MPEG-TS checker (TR 101 290): an nginx-free library and its command
+TSCHECK_LIB  := tools/tscheck/ts_check.c
+TSCHECK_HDRS := tools/tscheck/ts_check.h
 
 .PHONY: all deps modules tools run test unit prove bench clean fuzz fuzz-run
 
@@ -123,6 +128,12 @@ $(BUILD)/unit/test_scte35_mux: t/unit/test_scte35_mux.c $(SCTE35_LIB) \
 	$(CC) $(UNIT_CFLAGS) -Ingx_scte35_module -o $@ $< $(SCTE35_LIB) \
 	    -lcmocka -ljansson -lm
 
+# the MPEG-TS checker's analysis (tools/tscheck/ts_check.c)
+$(BUILD)/unit/test_tscheck: t/unit/test_tscheck.c $(TSCHECK_LIB) \
+    $(TSCHECK_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -Itools/tscheck -o $@ $< $(TSCHECK_LIB) -lcmocka
+
 # libFuzzer targets (clang, libclang-rt-14-dev).  fuzz-run starts from the
 # seeds in t/fuzz/corpus, keeps what it finds in build/fuzz/corpus and
 # writes crashing inputs to build/fuzz/; FUZZ_TIME seconds per target.
@@ -148,6 +159,13 @@ fuzz-run: fuzz
 $(BUILD)/tools/%: t/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu99 -O2 -Wall -Wextra -Werror -o $@ $<
+
+# tscheck: MPEG-TS integrity checker (ETSI TR 101 290), a standalone tool
+$(BUILD)/tools/tscheck: tools/tscheck/tscheck.c $(TSCHECK_LIB) \
+    $(TSCHECK_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu99 -O2 -Wall -Wextra -Werror -Itools/tscheck -o $@ \
+	    tools/tscheck/tscheck.c $(TSCHECK_LIB)
 
 tools: $(TOOL_BINS)
 

@@ -122,6 +122,10 @@ ngx_int_t ngx_http_route_api_move(ngx_http_request_t *r,
 ngx_int_t ngx_http_route_api_audit(ngx_http_request_t *r,
     ngx_http_route_api_ctx_t *ctx);
 struct srt_store_s *ngx_http_route_api_db(void);
+int ngx_route_api_audit_write(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx, const char *action, const char *route,
+    json_t *before, json_t *after, ngx_uint_t status, char **resource,
+    char *err);
 ngx_int_t ngx_route_api_parse(ngx_http_route_api_ctx_t *ctx, json_t **json,
     ngx_route_api_fail_t *fail);
 ngx_int_t ngx_route_api_ctx_id(ngx_str_t *s, char *buf,

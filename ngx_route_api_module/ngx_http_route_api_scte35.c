@@ -418,13 +418,8 @@ ngx_route_api_cue_json(ngx_srt_route_t *rt, scte35_cue_t *cue,
     dst.data = b64;
     ngx_encode_base64(&dst, &src);
 
-    decoded = NULL;
-
-    if (scte35_decode(sent->section, sent->len, ngx_route_api_sec, NULL, 0)
-        == SCTE35_OK)
-    {
-        decoded = scte35_to_json(ngx_route_api_sec);
-    }
+    /* the struct that was encoded: no need to decode the bytes again */
+    decoded = scte35_to_json(&cue->sec);
 
     o = json_pack("{s:I, s:s%, s:s, s:s%, s:I, s:I, s:i, s:f, s:I, s:o?}",
                   "id", (json_int_t) sent->seq,
@@ -619,81 +614,28 @@ ngx_route_api_cue_row(void *data, const srt_cue_t *c)
 }
 
 
-/* an audit event of its own: a cue changes no desired state */
+/* an audit event of its own: a cue changes no desired state (no new
+   generation, nothing to reconcile) */
 
 static ngx_int_t
 ngx_route_api_cue_audit(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx,
     const char *action, const char *route, json_t *before, json_t *after,
     ngx_uint_t status)
 {
-    int                              rc;
-    char                             err[SRT_STORE_ERR_LEN];
-    char                            *btext, *atext;
-    size_t                           skip;
-    u_char                          *resource, *actor, *addr;
-    srt_store_audit_t                a;
-    ngx_http_core_loc_conf_t        *clcf;
-    ngx_http_route_api_main_conf_t  *amcf;
+    char  err[SRT_STORE_ERR_LEN], *resource;
 
-    amcf = ngx_http_get_module_main_conf(r, ngx_http_route_api_module);
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-    resource = ngx_pnalloc(r->pool, r->uri.len + 1);
-    actor = ngx_pnalloc(r->pool, ctx->auth.actor.len + 1);
-    addr = ngx_pnalloc(r->pool, r->connection->addr_text.len + 1);
-
-    if (resource == NULL || actor == NULL || addr == NULL) {
-        return NGX_ERROR;
-    }
-
-    /* the path below the API's location, as in the OpenAPI document */
-    skip = clcf->name.len;
-
-    if (skip && clcf->name.data[skip - 1] == '/') {
-        skip--;
-    }
-
-    if (skip > r->uri.len) {
-        skip = 0;
-    }
-
-    ngx_cpystrn(resource, r->uri.data + skip, r->uri.len - skip + 1);
-    ngx_cpystrn(actor, ctx->auth.actor.data, ctx->auth.actor.len + 1);
-    ngx_cpystrn(addr, r->connection->addr_text.data,
-                r->connection->addr_text.len + 1);
-
-    btext = before ? json_dumps(before, JSON_COMPACT) : NULL;
-    atext = after ? json_dumps(after, JSON_COMPACT) : NULL;
-
-    ngx_memzero(&a, sizeof(srt_store_audit_t));
-    a.ts_ms = (int64_t) ngx_srt_unix_msec();
-    a.actor = (char *) actor;
-    a.addr = (char *) addr;
-    a.action = action;
-    a.resource = (char *) resource;
-    a.route = route;
-    a.before = btext;
-    a.after = atext;
-    a.result = (int) status;
-
-    rc = srt_store_audit_append(ngx_http_route_api_db(), &a, err);
-
-    if (rc == SRT_STORE_OK) {
-        rc = srt_store_audit_trim(ngx_http_route_api_db(), amcf->retention,
-                                  err);
-    }
-
-    free(btext);
-    free(atext);
-
-    if (rc != SRT_STORE_OK) {
+    if (ngx_route_api_audit_write(r, ctx, action, route, before, after,
+                                  status, &resource, err)
+        != SRT_STORE_OK)
+    {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "route api: audit of %s: %s", action, err);
         return NGX_ERROR;
     }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "route api: %s %s by \"%s\"", action, resource, actor);
+                  "route api: %s %s by \"%V\"", action, resource,
+                  &ctx->auth.actor);
 
     return NGX_OK;
 }

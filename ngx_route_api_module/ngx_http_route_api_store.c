@@ -2145,33 +2145,29 @@ ngx_route_api_begin(ngx_route_api_fail_t *fail)
 
 
 /*
- * The end of every successful mutation: the audit event and the trim in
- * the same transaction, the commit, then every worker is told.  Takes
- * over before and after.
+ * An audit event of request r (actor, address, the resource below the
+ * API's location, before/after JSON, status), and the trim to the
+ * retention; in the caller's transaction, or one of its own.  *resource
+ * gets the resource path (request pool).
  */
 
-static ngx_int_t
-ngx_route_api_finish(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx,
-    const char *action, const char *route, json_t *before, json_t *after,
-    ngx_uint_t status, ngx_route_api_fail_t *fail)
+int
+ngx_route_api_audit_write(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx, const char *action, const char *route,
+    json_t *before, json_t *after, ngx_uint_t status, char **resource,
+    char *err)
 {
     int                              rc;
-    char                             err[SRT_STORE_ERR_LEN], *resource;
     char                            *btext, *atext, *actor, *addr;
     u_char                          *p;
     size_t                           skip;
-    int64_t                          gen;
     const char                      *created;
-    json_t                          *reply;
     ngx_http_core_loc_conf_t        *clcf;
     srt_store_audit_t                a;
     ngx_http_route_api_main_conf_t  *amcf;
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_route_api_module);
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-    btext = before ? json_dumps(before, JSON_COMPACT) : NULL;
-    atext = after ? json_dumps(after, JSON_COMPACT) : NULL;
 
     /* a POST creates below the path: the audit names the new thing */
     created = NULL;
@@ -2180,15 +2176,15 @@ ngx_route_api_finish(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx,
         created = json_string_value(json_object_get(after, "id"));
     }
 
-    resource = ngx_pnalloc(r->pool, r->uri.len + 2
-                                    + (created ? ngx_strlen(created) : 0));
+    *resource = ngx_pnalloc(r->pool, r->uri.len + 2
+                                     + (created ? ngx_strlen(created) : 0));
     actor = ngx_pnalloc(r->pool, ctx->auth.actor.len + 1);
     addr = ngx_pnalloc(r->pool, r->connection->addr_text.len + 1);
 
-    if (resource == NULL || actor == NULL || addr == NULL) {
-        rc = SRT_STORE_ERROR;
-        ngx_cpystrn((u_char *) err, (u_char *) "out of memory", sizeof(err));
-        goto failed;
+    if (*resource == NULL || actor == NULL || addr == NULL) {
+        ngx_cpystrn((u_char *) err, (u_char *) "out of memory",
+                    SRT_STORE_ERR_LEN);
+        return SRT_STORE_ERROR;
     }
 
     /* the path below the API's location, as in the OpenAPI document */
@@ -2202,7 +2198,7 @@ ngx_route_api_finish(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx,
         skip = 0;
     }
 
-    p = ngx_cpymem((u_char *) resource, r->uri.data + skip,
+    p = ngx_cpymem((u_char *) *resource, r->uri.data + skip,
                    r->uri.len - skip);
 
     if (created) {
@@ -2216,12 +2212,15 @@ ngx_route_api_finish(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx,
     ngx_cpystrn((u_char *) addr, r->connection->addr_text.data,
                 r->connection->addr_text.len + 1);
 
+    btext = before ? json_dumps(before, JSON_COMPACT) : NULL;
+    atext = after ? json_dumps(after, JSON_COMPACT) : NULL;
+
     ngx_memzero(&a, sizeof(srt_store_audit_t));
     a.ts_ms = (int64_t) ngx_srt_unix_msec();
     a.actor = actor;
     a.addr = addr;
     a.action = action;
-    a.resource = resource;
+    a.resource = *resource;
     a.route = route;
     a.before = btext;
     a.after = atext;
@@ -2233,6 +2232,32 @@ ngx_route_api_finish(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx,
         rc = srt_store_audit_trim(ngx_route_api_st, amcf->retention, err);
     }
 
+    free(btext);
+    free(atext);
+
+    return rc;
+}
+
+
+/*
+ * The end of every successful mutation: the audit event and the trim in
+ * the same transaction, the commit, then every worker is told.  Takes
+ * over before and after.
+ */
+
+static ngx_int_t
+ngx_route_api_finish(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx,
+    const char *action, const char *route, json_t *before, json_t *after,
+    ngx_uint_t status, ngx_route_api_fail_t *fail)
+{
+    int        rc;
+    char       err[SRT_STORE_ERR_LEN], *resource;
+    int64_t    gen;
+    json_t    *reply;
+
+    rc = ngx_route_api_audit_write(r, ctx, action, route, before, after,
+                                   status, &resource, err);
+
     if (rc == SRT_STORE_OK) {
         rc = srt_store_bump_generation(ngx_route_api_st, &gen, err);
     }
@@ -2240,11 +2265,6 @@ ngx_route_api_finish(ngx_http_request_t *r, ngx_http_route_api_ctx_t *ctx,
     if (rc == SRT_STORE_OK) {
         rc = srt_store_commit(ngx_route_api_st, err);
     }
-
-failed:
-
-    free(btext);
-    free(atext);
 
     if (rc != SRT_STORE_OK) {
         srt_store_rollback(ngx_route_api_st);
@@ -2262,8 +2282,8 @@ failed:
     }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "route api: %s %s by \"%s\" (generation %L)", action,
-                  resource, actor, gen);
+                  "route api: %s %s by \"%V\" (generation %L)", action,
+                  resource, &ctx->auth.actor, gen);
 
     /* this worker at once, the others through their wake-ups */
     ngx_srt_desired_changed((ngx_cycle_t *) ngx_cycle, gen);

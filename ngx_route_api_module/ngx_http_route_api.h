@@ -141,6 +141,10 @@ ngx_int_t ngx_route_api_arg_int(ngx_http_request_t *r, char *name,
 ngx_int_t ngx_route_api_arg_str(ngx_http_request_t *r, char *name,
     char **value);
 
+/* ngx_http_route_api_switch.c: hot swap of a route's input */
+ngx_int_t ngx_http_route_api_switch(ngx_http_request_t *r,
+    ngx_http_route_api_ctx_t *ctx);
+
 /* ngx_http_route_api_scte35.c: cues, their log and schedule */
 ngx_int_t ngx_http_route_api_scte35(ngx_http_request_t *r,
     ngx_http_route_api_ctx_t *ctx);

@@ -43,6 +43,7 @@ static json_t *ngx_http_route_api_srt(ngx_srt_route_t *rt, ngx_str_t *id,
 static json_t *ngx_http_route_api_srt_conn(ngx_srt_shm_conn_t *slot);
 static json_t *ngx_http_route_api_srt_all(ngx_srt_main_conf_t *mcf);
 static json_t *ngx_http_route_api_owner(ngx_srt_lease_t *lease);
+static json_t *ngx_http_route_api_failover(ngx_srt_route_t *rt);
 static const char *ngx_http_route_api_status(uint64_t last_data,
     uint64_t now);
 static char *ngx_http_route_api(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -178,6 +179,8 @@ static ngx_http_route_api_path_t  ngx_http_route_api_paths[] = {
       ngx_http_route_api_endpoint },
     { NGX_HTTP_POST, "/routes/{id}/outputs/{oid}/move", 0, 1,
       ngx_http_route_api_move },
+    { NGX_HTTP_POST, "/routes/{id}/switch", 0, 1,
+      ngx_http_route_api_switch },
     { NGX_HTTP_POST, "/routes/{id}/scte35", 0, 1,
       ngx_http_route_api_scte35 },
     { NGX_HTTP_GET|NGX_HTTP_HEAD, "/routes/{id}/scte35/log", 0, 1,
@@ -599,12 +602,14 @@ ngx_http_route_api_route(ngx_srt_route_t *rt)
 {
     json_t            *route, *inputs, *outputs;
     ngx_uint_t         i;
+    ngx_srt_input_t  **inp;
     ngx_srt_output_t **outp;
 
     inputs = json_array();
+    inp = rt->inputs.elts;
 
-    if (rt->input) {
-        json_array_append_new(inputs, ngx_http_route_api_input(rt->input));
+    for (i = 0; i < rt->inputs.nelts; i++) {
+        json_array_append_new(inputs, ngx_http_route_api_input(inp[i]));
     }
 
     outputs = json_array();
@@ -636,16 +641,22 @@ ngx_http_route_api_route(ngx_srt_route_t *rt)
 void
 ngx_http_route_api_route_state(json_t *route, ngx_srt_route_t *rt)
 {
-    srt_ring_t  *ring;
+    srt_ring_t       *ring;
+    ngx_srt_input_t  *active;
 
     ring = &rt->ring.shm->ring;
+    active = ngx_srt_active_input(rt);
 
     json_object_set_new(route, "status",
-                        json_string(rt->input
+                        json_string(active
                                     ? ngx_http_route_api_status(
-                                          rt->input->stats->last_data,
+                                          active->stats->last_data,
                                           ngx_srt_unix_msec())
                                     : "waiting"));
+    json_object_set_new(route, "active_input",
+                        active ? ngx_http_route_api_str(&active->id)
+                               : json_null());
+    json_object_set_new(route, "failover", ngx_http_route_api_failover(rt));
     json_object_set_new(route, "owner",
                         ngx_http_route_api_owner(&rt->ring.shm->lease));
 
@@ -665,8 +676,8 @@ ngx_http_route_api_route_state(json_t *route, ngx_srt_route_t *rt)
                   "selector_packets", (json_int_t) rt->selector->packets,
                   "selector_overruns", (json_int_t) rt->selector->overruns,
                   "input_write_seq", (json_int_t)
-                      (rt->input
-                       ? srt_ring_published(&rt->input->ring.shm->ring)
+                      (active
+                       ? srt_ring_published(&active->ring.shm->ring)
                        : 0)));
 
     json_object_set_new(route, "scte35",
@@ -678,6 +689,49 @@ ngx_http_route_api_route_state(json_t *route, ngx_srt_route_t *rt)
                   "invalid", (json_int_t) rt->scte35->invalid,
                   "missed", (json_int_t) rt->scte35->missed,
                   "pmt_rewrites", (json_int_t) rt->scte35->pmt_rewrites));
+}
+
+
+/* the route's failover state: mode, switches, the last one */
+
+static json_t *
+ngx_http_route_api_failover(ngx_srt_route_t *rt)
+{
+    json_t                  *o, *last;
+    ngx_srt_input_t        **inp;
+    ngx_srt_shm_failover_t  *fo;
+
+    fo = rt->failover;
+    inp = rt->inputs.elts;
+    last = json_null();
+
+    if (fo->switches && fo->last_from < rt->inputs.nelts) {
+        last = json_pack("{s:I, s:o, s:s, s:I}",
+                         "at", (json_int_t) fo->last_msec,
+                         "from", ngx_http_route_api_str(&inp[fo->last_from]->id),
+                         "reason", ngx_srt_switch_reason(fo->last_reason),
+                         "gap_ms", (json_int_t) fo->last_gap);
+    }
+
+    o = json_pack("{s:s, s:I, s:I, s:b, s:b, s:o, s:I, s:I, s:I, s:I, s:I,"
+                  " s:I, s:I, s:I, s:I}",
+                  "mode", fo->manual ? "manual" : "auto",
+                  "timeout_ms", (json_int_t) rt->failover_timeout,
+                  "revert_after_ms", (json_int_t) rt->revert_after,
+                  "timestamps_continuous", (int) rt->timestamps_continuous,
+                  "no_input", (int) fo->no_input,
+                  "last_switch", last,
+                  "switches", (json_int_t) fo->switches,
+                  "timeouts", (json_int_t) fo->by_reason[NGX_SRT_SWITCH_TIMEOUT],
+                  "errors", (json_int_t) fo->by_reason[NGX_SRT_SWITCH_ERRORS],
+                  "reverts", (json_int_t) fo->by_reason[NGX_SRT_SWITCH_REVERT],
+                  "manual", (json_int_t) fo->by_reason[NGX_SRT_SWITCH_MANUAL],
+                  "dropped", (json_int_t) fo->dropped,
+                  "discontinuities", (json_int_t) fo->di_packets,
+                  "psi_versions", (json_int_t) fo->psi_versions,
+                  "min_bitrate", (json_int_t) rt->failover_min_bitrate);
+
+    return o;
 }
 
 
@@ -711,7 +765,7 @@ ngx_http_route_api_input(ngx_srt_input_t *in)
                   " s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
                   "id", ngx_http_route_api_str(&in->id),
                   "url", ngx_http_route_api_str(&in->url),
-                  "priority", 0,
+                  "priority", (int) in->priority,
                   "enabled", 1,
                   "status", ngx_http_route_api_status(ist->last_data,
                                                       ngx_srt_unix_msec()),
@@ -729,6 +783,15 @@ ngx_http_route_api_input(ngx_srt_input_t *in)
                   "errors", (json_int_t) ist->errors,
                   "cc_errors_by_pid", cc,
                   "owner", ngx_http_route_api_owner(&in->ring.shm->lease));
+
+    if (o) {
+        json_object_set_new(o, "active",
+                            json_boolean(ngx_srt_active_input(in->route)
+                                         == in));
+        json_object_set_new(o, "healthy",
+                            json_boolean(in->route->failover->healthy
+                                         & (1 << in->index)));
+    }
 
     if (o && in->srt) {
         json_object_set_new(o, "srt",

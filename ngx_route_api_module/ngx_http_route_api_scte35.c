@@ -699,6 +699,7 @@ ngx_route_api_schedule_add(ngx_http_request_t *r,
     int64_t                start, now, id;
     const char            *key;
     ngx_route_api_fail_t   fail;
+    ngx_srt_input_t       *in;
 
     fail.status = 0;
 
@@ -741,17 +742,19 @@ ngx_route_api_schedule_add(ngx_http_request_t *r,
         } else if (ngx_strcmp(key, "offset") == 0) {
             /* from the start of the route's stream: when its input went
                live (the input's "since") */
+            in = ngx_srt_active_input(rt);
+
             if (!json_is_number(v) || json_number_value(v) < 0
-                || rt->input == NULL || rt->input->stats->last_data == 0)
+                || in == NULL || in->stats->last_data == 0)
             {
-                ngx_route_api_fail(&fail, rt->input ? NGX_HTTP_BAD_REQUEST
-                                                    : NGX_HTTP_CONFLICT,
+                ngx_route_api_fail(&fail, in ? NGX_HTTP_BAD_REQUEST
+                                             : NGX_HTTP_CONFLICT,
                                    "offset", "\"offset\" must be seconds "
                                    "from the start of a live stream");
                 goto failed;
             }
 
-            start = (int64_t) rt->input->stats->since
+            start = (int64_t) in->stats->since
                     + (int64_t) (json_number_value(v) * 1000);
 
         } else if (ngx_strcmp(key, "cue") == 0) {

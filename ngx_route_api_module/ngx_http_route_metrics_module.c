@@ -37,6 +37,8 @@ static void ngx_metrics_head(ngx_metrics_out_t *m, const char *name,
 static void ngx_metrics_printf(ngx_metrics_out_t *m, const char *fmt, ...);
 static u_char *ngx_metrics_escape(u_char *dst, u_char *src, size_t len);
 static const char *ngx_metrics_kind(srt_url_t *u);
+static void ngx_metrics_input_label(u_char *buf, size_t size, u_char *route,
+    ngx_srt_input_t *in);
 static char *ngx_http_route_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
@@ -319,6 +321,7 @@ ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
     uint64_t               now;
     ngx_uint_t             i, j, n;
     ngx_srt_route_t       *rt, **rtp;
+    ngx_srt_input_t      **inp;
     ngx_srt_output_t     **out;
     ngx_metrics_field_t   *f;
 
@@ -351,15 +354,6 @@ ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
         last = ngx_metrics_escape(name, rt->name.data, rt->name.len);
         *last = '\0';
 
-        if (rt->input) {
-            last = ngx_metrics_escape(olbl, rt->input->id.data,
-                                      rt->input->id.len);
-            *last = '\0';
-            ngx_sprintf(lbl + i * 768,
-                        "{route=\"%s\",input=\"%s\",kind=\"%s\"}%Z",
-                        name, olbl, ngx_metrics_kind(&rt->input->parsed));
-        }
-
         ngx_sprintf(lbl + i * 768 + 256, "{route=\"%s\"}%Z", name);
         ngx_sprintf(lbl + i * 768 + 512, "%s%Z", name);
     }
@@ -368,27 +362,63 @@ ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
                      "1 when the input received data in the last second.");
 
     for (i = 0; i < n; i++) {
-        if (rtp[i]->input == NULL) {
-            continue;
-        }
+        inp = rtp[i]->inputs.elts;
 
-        ngx_metrics_printf(m, "srtgw_input_up%s %d\n", lbl + i * 768,
-                           rtp[i]->input->stats->last_data
-                           && now - rtp[i]->input->stats->last_data < 1000);
+        for (j = 0; j < rtp[i]->inputs.nelts; j++) {
+            ngx_metrics_input_label(olbl, sizeof(olbl), lbl + i * 768 + 512,
+                                    inp[j]);
+            ngx_metrics_printf(m, "srtgw_input_up%s %d\n", olbl,
+                               inp[j]->stats->last_data
+                               && now - inp[j]->stats->last_data < 1000);
+        }
+    }
+
+    ngx_metrics_head(m, "srtgw_input_active", "gauge",
+                     "1 for the input the route plays now.");
+
+    for (i = 0; i < n; i++) {
+        inp = rtp[i]->inputs.elts;
+
+        for (j = 0; j < rtp[i]->inputs.nelts; j++) {
+            ngx_metrics_input_label(olbl, sizeof(olbl), lbl + i * 768 + 512,
+                                    inp[j]);
+            ngx_metrics_printf(m, "srtgw_input_active%s %d\n", olbl,
+                               ngx_srt_active_input(rtp[i]) == inp[j]);
+        }
+    }
+
+    ngx_metrics_head(m, "srtgw_input_healthy", "gauge",
+                     "1 when the route's selector counts the input as a "
+                     "failover candidate (routes with several inputs).");
+
+    for (i = 0; i < n; i++) {
+        inp = rtp[i]->inputs.elts;
+
+        for (j = 0; rtp[i]->inputs.nelts > 1 && j < rtp[i]->inputs.nelts;
+             j++)
+        {
+            ngx_metrics_input_label(olbl, sizeof(olbl), lbl + i * 768 + 512,
+                                    inp[j]);
+            ngx_metrics_printf(m, "srtgw_input_healthy%s %d\n", olbl,
+                               (rtp[i]->failover->healthy & (1 << j)) != 0);
+        }
     }
 
     for (f = ngx_metrics_inputs; f->name; f++) {
         ngx_metrics_head(m, f->name, f->type, f->help);
 
         for (i = 0; i < n; i++) {
-            if (rtp[i]->input == NULL
-                || (f->offset == ngx_metrics_in(rejected)
-                    && !rtp[i]->input->srt))
-            {
-                continue;
-            }
+            inp = rtp[i]->inputs.elts;
 
-            ngx_metrics_sample(m, f, lbl + i * 768, rtp[i]->input->stats);
+            for (j = 0; j < rtp[i]->inputs.nelts; j++) {
+                if (f->offset == ngx_metrics_in(rejected) && !inp[j]->srt) {
+                    continue;
+                }
+
+                ngx_metrics_input_label(olbl, sizeof(olbl),
+                                        lbl + i * 768 + 512, inp[j]);
+                ngx_metrics_sample(m, f, olbl, inp[j]->stats);
+            }
         }
     }
 
@@ -457,6 +487,28 @@ ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
             ngx_metrics_sample(m, f, lbl + i * 768 + 256, rtp[i]->scte35);
         }
     }
+
+    ngx_metrics_head(m, "srtgw_route_switches_total", "counter",
+                     "Input switches of the route, by reason.");
+
+    for (i = 0; i < n; i++) {
+        for (j = NGX_SRT_SWITCH_TIMEOUT; j < NGX_SRT_SWITCH_LAST; j++) {
+            ngx_metrics_printf(m, "srtgw_route_switches_total{route=\"%s\","
+                               "reason=\"%s\"} %uA\n", lbl + i * 768 + 512,
+                               ngx_srt_switch_reason(j),
+                               rtp[i]->failover->by_reason[j]);
+        }
+    }
+}
+
+
+static void
+ngx_metrics_input_label(u_char *buf, size_t size, u_char *route,
+    ngx_srt_input_t *in)
+{
+    ngx_snprintf(buf, size - 1, "{route=\"%s\",input=\"%V\",kind=\"%s\"}%Z",
+                 route, &in->id, ngx_metrics_kind(&in->parsed));
+    buf[size - 1] = '\0';
 }
 
 

@@ -158,7 +158,7 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
     sigset_t            set, old;
     ngx_uint_t          i, j;
     ngx_srt_route_t    *rt;
-    ngx_srt_input_t    *in;
+    ngx_srt_input_t    *in, **inp;
     ngx_srt_output_t   *out, **outp;
     ngx_queue_t        *q;
     ngx_srt_table_t    *table;
@@ -184,14 +184,18 @@ ngx_srt_libsrt_start(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
        the API come as commands */
 
     for (i = 0; (rt = ngx_srt_route_at(mcf, i)); i++) {
-        in = rt->input;
+        inp = rt->inputs.elts;
 
-        if (in && in->srt && in->worker == ngx_worker
-            && (rt->api ? in->parsed.mode == SRT_URL_MODE_CALLER
-                        : in->port == NULL)
-            && ngx_srt_caller_add(rt, in, NULL) != NGX_OK)
-        {
-            goto failed;
+        for (j = 0; j < rt->inputs.nelts; j++) {
+            in = inp[j];
+
+            if (in->srt && in->worker == ngx_worker
+                && (rt->api ? in->parsed.mode == SRT_URL_MODE_CALLER
+                            : in->port == NULL)
+                && ngx_srt_caller_add(rt, in, NULL) != NGX_OK)
+            {
+                goto failed;
+            }
         }
 
         outp = rt->outputs.elts;

@@ -31,6 +31,7 @@ static char *ngx_srt_publisher(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_srt_check_ports(ngx_conf_t *cf,
     ngx_srt_main_conf_t *mcf);
+static void ngx_srt_inputs_sort(ngx_srt_route_t *rt);
 static ngx_int_t ngx_srt_redact(ngx_conf_t *cf, ngx_str_t *url,
     ngx_str_t *safe);
 static ngx_int_t ngx_srt_init_module(ngx_cycle_t *cycle);
@@ -70,7 +71,7 @@ static ngx_command_t  ngx_srt_commands[] = {
       NULL },
 
     { ngx_string("input"),
-      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE12,
       ngx_srt_input,
       0,
       0,
@@ -86,6 +87,48 @@ static ngx_command_t  ngx_srt_commands[] = {
     { ngx_string("publisher"),
       NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
       ngx_srt_publisher,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("failover_timeout"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_failover_conf,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("failover_error_rate"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_failover_conf,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("failover_min_bitrate"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_failover_conf,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("revert_after"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_failover_conf,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("switch_wait"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_failover_conf,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("timestamps"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_failover_conf,
       0,
       0,
       NULL },
@@ -207,6 +250,7 @@ ngx_srt_init_conf(ngx_cycle_t *cycle, void *conf)
     ngx_str_t            none = ngx_null_string;
     ngx_core_conf_t     *ccf;
     ngx_srt_route_t     *rt, **rtp;
+    ngx_srt_input_t    **inp;
     ngx_srt_output_t   **outp;
 
     ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
@@ -228,14 +272,14 @@ ngx_srt_init_conf(ngx_cycle_t *cycle, void *conf)
 
         rt->worker = ngx_srt_owner(&rt->name, "route", &none, mcf->workers);
 
-        if (rt->input) {
-            /*
-             * With one input per route, the input lives in the selector's
-             * worker: the selector then runs from a posted event instead of
-             * an eventfd hop between workers for every datagram.
-             */
-            rt->input->worker = rt->worker;
-
+        /*
+         * A route's inputs live in the selector's worker: the selector then
+         * runs from a posted event instead of an eventfd hop between workers
+         * for every datagram, and sees all of them for failover.
+         */
+        inp = rt->inputs.elts;
+        for (j = 0; j < rt->inputs.nelts; j++) {
+            inp[j]->worker = rt->worker;
         }
 
         outp = rt->outputs.elts;
@@ -335,8 +379,9 @@ ngx_srt_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             return NGX_CONF_ERROR;
         }
 
-        /* the route ring, the input ring, statistics, SCTE-35 mailbox */
-        need += 2 * (rtp[i]->ring_size + ngx_pagesize) + 4 * ngx_pagesize
+        /* the route ring, the input rings, statistics, SCTE-35 mailbox */
+        need += (1 + rtp[i]->inputs.nelts)
+                * (rtp[i]->ring_size + 2 * ngx_pagesize) + 4 * ngx_pagesize
                 + ngx_align(sizeof(ngx_srt_shm_scte35_t), ngx_pagesize);
     }
 
@@ -431,10 +476,14 @@ ngx_srt_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     rt->conf_line = cf->conf_file->line;
 
     if (ngx_array_init(&rt->outputs, cf->pool, 4, sizeof(ngx_srt_output_t *))
-        != NGX_OK)
+        != NGX_OK
+        || ngx_array_init(&rt->inputs, cf->pool, 2, sizeof(ngx_srt_input_t *))
+           != NGX_OK)
     {
         return NGX_CONF_ERROR;
     }
+
+    ngx_srt_failover_unset(rt);
 
     rtp = ngx_array_push(&mcf->routes);
     if (rtp == NULL) {
@@ -456,14 +505,16 @@ ngx_srt_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return rv;
     }
 
-    if (rt->input == NULL) {
+    if (rt->inputs.nelts == 0) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "route \"%V\" in %s:%ui has no \"input\"",
                       &rt->name, rt->conf_file, rt->conf_line);
         return NGX_CONF_ERROR;
     }
 
+    ngx_srt_inputs_sort(rt);
     ngx_srt_scte35_defaults(rt);
+    ngx_srt_failover_defaults(rt);
 
     return NGX_CONF_OK;
 }
@@ -615,18 +666,39 @@ ngx_srt_input(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_srt_main_conf_t  *mcf = conf;
 
     char              err[SRT_URL_ERR_LEN];
+    ngx_int_t         priority;
     ngx_str_t        *value;
     ngx_srt_route_t  *rt;
-    ngx_srt_input_t  *in;
+    ngx_srt_input_t  *in, **inp;
 
     rt = mcf->current;
     value = cf->args->elts;
 
-    if (rt->input) {
+    if (rt->inputs.nelts == NGX_SRT_MAX_INPUTS) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "route \"%V\" already has an input; failover "
-                           "between inputs is not supported yet", &rt->name);
+                           "route \"%V\" has more than %d inputs",
+                           &rt->name, NGX_SRT_MAX_INPUTS);
         return NGX_CONF_ERROR;
+    }
+
+    /* without priority=, inputs are preferred in the order they come */
+    priority = rt->inputs.nelts;
+
+    if (cf->args->nelts == 3) {
+        if (value[2].len <= sizeof("priority=") - 1
+            || ngx_strncmp(value[2].data, "priority=", sizeof("priority=") - 1)
+               != 0
+            || (priority = ngx_atoi(value[2].data + sizeof("priority=") - 1,
+                                    value[2].len - sizeof("priority=") + 1))
+               == NGX_ERROR
+            || priority > 1000)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\": expected "
+                               "priority=N (0 to 1000, lower is preferred)",
+                               &value[2]);
+            return NGX_CONF_ERROR;
+        }
     }
 
     in = ngx_pcalloc(cf->pool, sizeof(ngx_srt_input_t));
@@ -635,7 +707,15 @@ ngx_srt_input(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     in->route = rt;
-    ngx_str_set(&in->id, "in0");
+    in->priority = priority;
+
+    in->id.data = ngx_pnalloc(cf->pool, sizeof("in8"));
+    if (in->id.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    in->id.len = ngx_sprintf(in->id.data, "in%ui%Z", rt->inputs.nelts)
+                 - in->id.data - 1;
     in->conf_file = cf->conf_file->file.name.data;
     in->conf_line = cf->conf_file->line;
 
@@ -663,7 +743,12 @@ ngx_srt_input(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    rt->input = in;
+    inp = ngx_array_push(&rt->inputs);
+    if (inp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *inp = in;
 
     return NGX_CONF_OK;
 }
@@ -780,45 +865,56 @@ ngx_srt_publisher(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_srt_check_ports(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf)
 {
-    ngx_uint_t           i, j, wi, wj;
-    ngx_srt_input_t     *a, *b;
+    ngx_uint_t           i, j, k, wi, wj, n;
+    ngx_srt_input_t     *a, *b, **inp, *all[1024];
     ngx_srt_route_t    **rtp;
     ngx_srt_srt_port_t  *port;
 
     rtp = mcf->routes.elts;
     port = mcf->srt_ports.elts;
+    n = 0;
 
     for (i = 0; i < mcf->routes.nelts; i++) {
-        a = rtp[i]->input;
+        inp = rtp[i]->inputs.elts;
 
-        if (a->srt) {
-            continue;
+        for (j = 0; j < rtp[i]->inputs.nelts; j++) {
+            if (inp[j]->srt) {
+                continue;
+            }
+
+            if (n == sizeof(all) / sizeof(all[0])) {
+                ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                              "more than %ui UDP inputs", n);
+                return NGX_ERROR;
+            }
+
+            all[n++] = inp[j];
         }
+    }
+
+    for (i = 0; i < n; i++) {
+        a = all[i];
 
         /* SRT listeners are UDP sockets too */
 
-        for (j = 0; j < mcf->srt_ports.nelts; j++) {
+        for (k = 0; k < mcf->srt_ports.nelts; k++) {
             if (ngx_inet_get_port(a->addr.sockaddr)
-                == ngx_inet_get_port(port[j].addr.sockaddr))
+                == ngx_inet_get_port(port[k].addr.sockaddr))
             {
                 ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                               "input \"%V\" of route \"%V\" in %s:%ui "
                               "conflicts with SRT listener \"%V\" in %s:%ui: "
                               "both receive on UDP port %d",
-                              &a->url, &rtp[i]->name, a->conf_file,
-                              a->conf_line, &port[j].url, port[j].conf_file,
-                              port[j].conf_line,
+                              &a->url, &a->route->name, a->conf_file,
+                              a->conf_line, &port[k].url, port[k].conf_file,
+                              port[k].conf_line,
                               (int) ngx_inet_get_port(a->addr.sockaddr));
                 return NGX_ERROR;
             }
         }
 
-        for (j = i + 1; j < mcf->routes.nelts; j++) {
-            b = rtp[j]->input;
-
-            if (b->srt) {
-                continue;
-            }
+        for (j = i + 1; j < n; j++) {
+            b = all[j];
 
             if (ngx_inet_get_port(a->addr.sockaddr)
                 != ngx_inet_get_port(b->addr.sockaddr))
@@ -841,14 +937,41 @@ ngx_srt_check_ports(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf)
                           "input \"%V\" of route \"%V\" in %s:%ui conflicts "
                           "with input \"%V\" of route \"%V\" in %s:%ui: "
                           "both receive on UDP port %d",
-                          &b->url, &rtp[j]->name, b->conf_file, b->conf_line,
-                          &a->url, &rtp[i]->name, a->conf_file, a->conf_line,
+                          &b->url, &b->route->name, b->conf_file,
+                          b->conf_line, &a->url, &a->route->name,
+                          a->conf_file, a->conf_line,
                           (int) ngx_inet_get_port(a->addr.sockaddr));
             return NGX_ERROR;
         }
     }
 
     return NGX_OK;
+}
+
+
+/* the preferred input first; equal priorities keep their order */
+
+static void
+ngx_srt_inputs_sort(ngx_srt_route_t *rt)
+{
+    ngx_uint_t         i, j;
+    ngx_srt_input_t  **inp, *t;
+
+    inp = rt->inputs.elts;
+
+    for (i = 1; i < rt->inputs.nelts; i++) {
+        for (j = i; j > 0 && inp[j - 1]->priority > inp[j]->priority; j--) {
+            t = inp[j];
+            inp[j] = inp[j - 1];
+            inp[j - 1] = t;
+        }
+    }
+
+    for (i = 0; i < rt->inputs.nelts; i++) {
+        inp[i]->index = i;
+    }
+
+    rt->input = inp[0];
 }
 
 
@@ -1057,8 +1180,9 @@ ngx_srt_unix_msec(void)
 static ngx_int_t
 ngx_srt_init_module(ngx_cycle_t *cycle)
 {
-    ngx_uint_t            i;
+    ngx_uint_t            i, j;
     ngx_srt_route_t     **rtp;
+    ngx_srt_input_t     **inp;
     ngx_srt_main_conf_t  *mcf;
 
     mcf = ngx_srt_get_main_conf(cycle);
@@ -1082,13 +1206,16 @@ ngx_srt_init_module(ngx_cycle_t *cycle)
     rtp = mcf->routes.elts;
 
     for (i = 0; i < mcf->routes.nelts; i++) {
-        if (rtp[i]->input->srt) {
-            continue;
-        }
+        inp = rtp[i]->inputs.elts;
 
-        rtp[i]->input->listening = ngx_srt_input_listening(cycle,
-                                                           rtp[i]->input);
-        (void) ngx_srt_udp_input_init_master(cycle, rtp[i]->input);
+        for (j = 0; j < rtp[i]->inputs.nelts; j++) {
+            if (inp[j]->srt) {
+                continue;
+            }
+
+            inp[j]->listening = ngx_srt_input_listening(cycle, inp[j]);
+            (void) ngx_srt_udp_input_init_master(cycle, inp[j]);
+        }
     }
 
     return NGX_OK;
@@ -1100,6 +1227,7 @@ ngx_srt_init_process(ngx_cycle_t *cycle)
 {
     ngx_uint_t            i, j;
     ngx_srt_route_t      *rt, **rtp;
+    ngx_srt_input_t      *in, **inp;
     ngx_srt_output_t    **outp;
     ngx_srt_main_conf_t  *mcf;
 
@@ -1123,26 +1251,33 @@ ngx_srt_init_process(ngx_cycle_t *cycle)
 
         ngx_queue_init(&rt->srt_players);
 
-        if (rt->input->srt) {
-            /* the SRT thread of whichever worker has the publisher */
-            rt->input->srt_analyzer = ngx_alloc(sizeof(srt_ts_analyzer_t),
-                                                cycle->log);
-            if (rt->input->srt_analyzer == NULL) {
-                return NGX_ERROR;
+        inp = rt->inputs.elts;
+
+        for (j = 0; j < rt->inputs.nelts; j++) {
+            in = inp[j];
+
+            if (in->srt) {
+                /* the SRT thread of whichever worker has the publisher */
+                in->srt_analyzer = ngx_alloc(sizeof(srt_ts_analyzer_t),
+                                             cycle->log);
+                if (in->srt_analyzer == NULL) {
+                    return NGX_ERROR;
+                }
+
+                srt_ts_analyzer_init(in->srt_analyzer);
+
+                /* the rate is computed by the hash owner from shared
+                   counters */
+                in->last_bytes = in->stats->bytes;
+
+            } else if (in->worker == ngx_worker) {
+                if (ngx_srt_udp_input_start(cycle, in) != NGX_OK) {
+                    return NGX_ERROR;
+                }
+
+            } else {
+                ngx_srt_udp_input_release(in);
             }
-
-            srt_ts_analyzer_init(rt->input->srt_analyzer);
-
-            /* the rate is computed by the hash owner from shared counters */
-            rt->input->last_bytes = rt->input->stats->bytes;
-
-        } else if (rt->input->worker == ngx_worker) {
-            if (ngx_srt_udp_input_start(cycle, rt->input) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-        } else {
-            ngx_srt_udp_input_release(rt->input);
         }
 
         if (rt->worker == ngx_worker
@@ -1188,7 +1323,7 @@ ngx_srt_tick(ngx_event_t *ev)
 
     ngx_uint_t          i, j;
     ngx_msec_t          elapsed;
-    ngx_srt_input_t    *in;
+    ngx_srt_input_t    *in, **inp;
     ngx_srt_route_t    *rt;
     ngx_srt_output_t  **outp;
 
@@ -1202,14 +1337,18 @@ ngx_srt_tick(ngx_event_t *ev)
     ngx_srt_libsrt_sweep(0);
 
     for (i = 0; elapsed && (rt = ngx_srt_route_at(mcf, i)); i++) {
-        in = rt->input;
+        inp = rt->inputs.elts;
 
-        /* SRT endpoints may be written by any worker: the hash owner
-           computes their rates */
+        for (j = 0; j < rt->inputs.nelts; j++) {
+            in = inp[j];
 
-        if (in && (in->owned || (in->srt && in->worker == ngx_worker))) {
-            ngx_srt_bitrate(&in->stats->bytes, &in->last_bytes,
-                            &in->stats->bitrate, elapsed);
+            /* SRT endpoints may be written by any worker: the hash owner
+               computes their rates */
+
+            if (in->owned || (in->srt && in->worker == ngx_worker)) {
+                ngx_srt_bitrate(&in->stats->bytes, &in->last_bytes,
+                                &in->stats->bitrate, elapsed);
+            }
         }
 
         outp = rt->outputs.elts;

@@ -19,6 +19,7 @@
 #include "srt_ts.h"
 #include "srt_url.h"
 #include "srt_ring.h"
+#include "srt_join.h"
 
 
 #define NGX_SRT_VERSION          "0.1.0"
@@ -38,6 +39,7 @@
 #define NGX_SRT_SID_LEN          128     /* streamid kept for statistics */
 #define NGX_SRT_MAX_PORTS        256     /* SRT listener ports, nginx.conf
                                             and API together */
+#define NGX_SRT_MAX_INPUTS       8       /* per route */
 
 
 /* why an SRT connection was refused, counted in ngx_srt_shm_conns_t */
@@ -215,6 +217,42 @@ typedef struct {
 } ngx_srt_shm_scte35_t;
 
 
+/* why a route's selector changed input */
+typedef enum {
+    NGX_SRT_SWITCH_NONE = 0,
+    NGX_SRT_SWITCH_TIMEOUT,              /* the active input went silent */
+    NGX_SRT_SWITCH_ERRORS,               /* over failover_error_rate */
+    NGX_SRT_SWITCH_REVERT,               /* the preferred one is back */
+    NGX_SRT_SWITCH_MANUAL,               /* the API asked */
+    NGX_SRT_SWITCH_LAST
+} ngx_srt_switch_reason_e;
+
+
+/*
+ * A route's failover state, written by the selector's owner; request and
+ * mode by the API (any worker).  inputs[] is the health the owner sees.
+ */
+typedef struct {
+    ngx_atomic_t              active;        /* index in the route's inputs */
+    ngx_atomic_t              active_hash;   /* crc32 of its URL: the ring
+                                                the selector's pos is in */
+    ngx_atomic_t              switches;
+    ngx_atomic_t              by_reason[NGX_SRT_SWITCH_LAST];
+    ngx_atomic_t              last_msec;     /* unix ms of the last switch */
+    ngx_atomic_t              last_from;
+    ngx_atomic_t              last_reason;
+    ngx_atomic_t              last_gap;      /* ms without output packets */
+    ngx_atomic_t              healthy;       /* bit per input */
+    ngx_atomic_t              request;       /* API: input index + 1 */
+    ngx_atomic_t              request_seq;   /* bumped by every request */
+    ngx_atomic_t              manual;        /* 1: no automatic revert */
+    ngx_atomic_t              no_input;      /* every input is down */
+    ngx_atomic_t              dropped;       /* joiner: packets dropped */
+    ngx_atomic_t              di_packets;
+    ngx_atomic_t              psi_versions;
+} ngx_srt_shm_failover_t;
+
+
 /* process-wide facts of the gateway */
 typedef struct {
     ngx_atomic_t              started;       /* unix ms the zone was made */
@@ -291,6 +329,8 @@ typedef struct {
     ngx_str_t                 id;            /* "in0" in nginx.conf */
     ngx_str_t                 url;
     srt_url_t                 parsed;
+    ngx_int_t                 priority;      /* lower is preferred */
+    ngx_uint_t                index;         /* in the route's inputs */
     ngx_addr_t                addr;          /* bind address */
     ngx_uint_t                multicast;
     ngx_uint_t                worker;        /* owner worker index */
@@ -318,6 +358,18 @@ typedef struct {
     ngx_event_t               claim;         /* retries a contended claim */
     uint64_t                  last_bytes;
     unsigned                  owned:1;
+
+    /* the route selector's view of its health (selector owner only) */
+    ngx_msec_t                healthy_since; /* 0: not healthy */
+    ngx_msec_t                packet_msec;   /* packets last seen growing */
+    uint64_t                  packets_seen;
+    ngx_msec_t                rap_msec;      /* a random access point seen */
+    uint64_t                  rap_count;
+    ngx_msec_t                health_window; /* start of the window */
+    uint64_t                  health_packets;
+    uint64_t                  health_errors;
+    ngx_uint_t                error_rate;    /* per mille, last window */
+    uint64_t                  rate_bits;     /* bit/s of valid packets */
 
     u_char                   *conf_file;
     ngx_uint_t                conf_line;
@@ -356,9 +408,20 @@ struct ngx_srt_route_s {
     ngx_str_t                 name;
     size_t                    ring_size;
     ngx_uint_t                worker;        /* selector owner index */
-    ngx_srt_input_t          *input;         /* NULL: an API route without
-                                                an enabled input */
+    ngx_srt_input_t          *input;         /* the preferred input; NULL:
+                                                an API route without an
+                                                enabled input */
+    ngx_array_t               inputs;        /* ngx_srt_input_t *, by
+                                                priority */
     ngx_array_t               outputs;       /* ngx_srt_output_t * */
+
+    /* failover (ngx_srt_failover.c) */
+    ngx_msec_t                failover_timeout;
+    ngx_msec_t                revert_after;  /* 0: manual only */
+    ngx_uint_t                failover_error_rate;   /* per mille */
+    size_t                    failover_min_bitrate;  /* bit/s */
+    ngx_msec_t                switch_wait;   /* for a keyframe of the next */
+    ngx_flag_t                timestamps_continuous;
 
     /* routes created through the API (ngx_srt_runtime.c) */
     ngx_uint_t                api;
@@ -369,6 +432,7 @@ struct ngx_srt_route_s {
     ngx_srt_shm_output_t     *selector;      /* selector lease + position */
     ngx_srt_shm_http_t       *http;
     ngx_srt_shm_scte35_t     *scte35;
+    ngx_srt_shm_failover_t   *failover;
 
     /* SCTE-35 (ngx_srt_scte35.c): nginx.conf or defaults */
     ngx_flag_t                scte35_insert; /* PMT advertises it at once */
@@ -390,7 +454,19 @@ struct ngx_srt_route_s {
     ngx_uint_t                srt_linked;
 
     /* selector owner only */
-    ngx_srt_reader_t          reader;        /* on the input ring */
+    ngx_srt_reader_t          reader;        /* on the active input's ring */
+    ngx_srt_input_t          *active;
+    ngx_srt_input_t          *next;          /* switching at its keyframe */
+    uint64_t                  next_raps;     /* its rap_count when asked */
+    ngx_msec_t                next_deadline;
+    ngx_uint_t                next_reason;
+    ngx_uint_t                request_seq;   /* last API request handled */
+    ngx_msec_t                last_packet;   /* for the gap at a switch */
+    unsigned                  switching:1;   /* no packet since the switch */
+    unsigned                  switch_psi:1;  /* send the new input's PSI */
+    ngx_msec_t                down_logged;
+    ngx_event_t               health;        /* failover checks */
+    srt_join_t               *join;
     srt_ts_analyzer_t        *analyzer;
     void                     *mux;           /* scte35_mux_t */
     uint64_t                  clock_pts[NGX_SRT_CLOCK_SAMPLES];
@@ -588,6 +664,18 @@ extern ngx_srt_scte35_log_pt  ngx_srt_scte35_log;
 /* ngx_srt_selector.c */
 ngx_int_t ngx_srt_selector_start(ngx_cycle_t *cycle, ngx_srt_route_t *rt);
 void ngx_srt_selector_stop(ngx_srt_route_t *rt);
+void ngx_srt_selector_switch(ngx_srt_route_t *rt, ngx_srt_input_t *in,
+    ngx_uint_t reason);
+
+/* ngx_srt_failover.c */
+char *ngx_srt_failover_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+void ngx_srt_failover_unset(ngx_srt_route_t *rt);
+void ngx_srt_failover_defaults(ngx_srt_route_t *rt);
+void ngx_srt_failover_start(ngx_srt_route_t *rt, ngx_log_t *log);
+void ngx_srt_failover_stop(ngx_srt_route_t *rt);
+void ngx_srt_failover_poll(ngx_srt_route_t *rt);
+const char *ngx_srt_switch_reason(ngx_uint_t reason);
+ngx_srt_input_t *ngx_srt_active_input(ngx_srt_route_t *rt);
 
 /* ngx_srt_udp_output.c */
 ngx_int_t ngx_srt_udp_output_conf(ngx_conf_t *cf, ngx_srt_output_t *out);

@@ -244,6 +244,8 @@ ngx_srt_runtime_create(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
     rt->scte35_repeat = NGX_CONF_UNSET_UINT;
     rt->scte35_heartbeat = NGX_CONF_UNSET_MSEC;
     ngx_srt_scte35_defaults(rt);
+    ngx_srt_failover_unset(rt);
+    ngx_srt_failover_defaults(rt);
 
     /* NUL-terminated like the names of nginx.conf: the SCTE-35 code and
        SQLite take it as a C string */
@@ -257,7 +259,9 @@ ngx_srt_runtime_create(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
     rt->worker = ngx_srt_owner(&rt->name, "route", &none, mcf->workers);
 
     if (ngx_array_init(&rt->outputs, pool, 4, sizeof(ngx_srt_output_t *))
-        != NGX_OK)
+        != NGX_OK
+        || ngx_array_init(&rt->inputs, pool, 1, sizeof(ngx_srt_input_t *))
+           != NGX_OK)
     {
         goto failed;
     }
@@ -333,6 +337,10 @@ ngx_srt_runtime_update(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
             rt->input = ngx_srt_runtime_input(cycle, mcf, rt, active);
 
             if (rt->input) {
+                /* API routes run one input (the enabled one preferred) */
+                *(ngx_srt_input_t **) rt->inputs.elts = rt->input;
+                rt->inputs.nelts = 1;
+                rt->input->index = 0;
                 rt->input_hash = hash;
 
                 if (rt->worker == (ngx_uint_t) ngx_worker) {
@@ -617,6 +625,7 @@ ngx_srt_runtime_input_free(ngx_srt_route_t *rt)
 
     in = rt->input;
     rt->input = NULL;
+    rt->inputs.nelts = 0;
 
     /* the SRT thread's publisher or caller goes first */
 
@@ -925,8 +934,9 @@ ngx_int_t
 ngx_srt_config_conflict(ngx_cycle_t *cycle, ngx_addr_t *addr, ngx_uint_t srt,
     u_char *err, size_t len)
 {
-    ngx_uint_t            i;
+    ngx_uint_t            i, j;
     ngx_srt_route_t     **rtp;
+    ngx_srt_input_t     **inp;
     ngx_srt_srt_port_t   *port;
     ngx_srt_main_conf_t  *mcf;
 
@@ -968,17 +978,19 @@ ngx_srt_config_conflict(ngx_cycle_t *cycle, ngx_addr_t *addr, ngx_uint_t srt,
     rtp = mcf->routes.elts;
 
     for (i = 0; i < mcf->routes.nelts; i++) {
-        if (rtp[i]->input->srt
-            || !ngx_srt_addr_conflict(&rtp[i]->input->addr, addr))
-        {
-            continue;
-        }
+        inp = rtp[i]->inputs.elts;
 
-        ngx_snprintf(err, len, "UDP port %d is used by the input \"%V\" of "
-                     "route \"%V\" in nginx.conf%Z",
-                     (int) ngx_inet_get_port(addr->sockaddr),
-                     &rtp[i]->input->url, &rtp[i]->name);
-        return 1;
+        for (j = 0; j < rtp[i]->inputs.nelts; j++) {
+            if (inp[j]->srt || !ngx_srt_addr_conflict(&inp[j]->addr, addr)) {
+                continue;
+            }
+
+            ngx_snprintf(err, len, "UDP port %d is used by the input \"%V\" "
+                         "of route \"%V\" in nginx.conf%Z",
+                         (int) ngx_inet_get_port(addr->sockaddr),
+                         &inp[j]->url, &rtp[i]->name);
+            return 1;
+        }
     }
 
     return 0;

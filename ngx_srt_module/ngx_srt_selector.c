@@ -1,13 +1,16 @@
 /*
- * Route selector: runs in the route's owner worker, reads the input ring
- * and writes the route ring.  With one input it is a copy through the
- * route's SCTE-35 muxer (which may rewrite the PMT and add cue packets)
- * that re-analyzes the stream so the route ring has its own random access
- * points and PSI; failover and continuity counter rewriting will live
- * here.
+ * Route selector: runs in the route's owner worker, reads the active
+ * input's ring and writes the route ring.  Every packet goes through the
+ * joiner (srt_join.c: byte-exact until the first input switch, then
+ * continuity counters, discontinuity indicators, PID remap, PSI versions
+ * and optionally timestamps) and the route's SCTE-35 muxer (which may
+ * rewrite the PMT and add cue packets), then is re-analyzed so the route
+ * ring has its own random access points and PSI.  Which input is active
+ * is decided in ngx_srt_failover.c.
  *
- * The read position is kept in shared memory (rt->selector->pos), so a new
- * owner after reload or crash resumes exactly where the last one stopped.
+ * The read position is kept in shared memory (rt->selector->pos, in the
+ * ring of rt->failover->active), so a new owner after reload or crash
+ * resumes exactly where the last one stopped.
  */
 
 #include <ngx_config.h>
@@ -19,21 +22,28 @@
 
 
 #define NGX_SRT_SELECT_MAX   256     /* packets per publish, < margin / 2 */
+#define NGX_SRT_SELECT_CAP   (NGX_SRT_SELECT_MAX + SCTE35_MUX_MAX_OUT)
 
 
 static void ngx_srt_selector_claim(ngx_event_t *ev);
 static ngx_int_t ngx_srt_selector_claimed(ngx_srt_route_t *rt);
 static void ngx_srt_selector_run(ngx_srt_reader_t *reader);
+static void ngx_srt_selector_stage(ngx_srt_route_t *rt, const uint8_t *pkt,
+    size_t *m, size_t *written);
+static uint32_t ngx_srt_selector_hash(ngx_srt_input_t *in);
 
 
-/* a publish must stay below the ring's margin / 2 (at least 512 packets) */
+/*
+ * A publish must stay below the ring's margin / 2 (at least 512 packets):
+ * the buffer is flushed before a muxer call could overflow it.
+ */
 typedef char ngx_srt_select_check[
-    (NGX_SRT_SELECT_MAX + SCTE35_MUX_MAX_OUT - 1 <= 512) ? 1 : -1];
+    (NGX_SRT_SELECT_CAP <= 512) ? 1 : -1];
 
-/* what the muxer made of a batch: its added packets fit after the last */
-static unsigned  ngx_srt_select_flags[NGX_SRT_SELECT_MAX + SCTE35_MUX_MAX_OUT];
-static uint8_t   ngx_srt_select_out[(NGX_SRT_SELECT_MAX + SCTE35_MUX_MAX_OUT)
-                                    * SRT_RING_PKT];
+static unsigned  ngx_srt_select_flags[NGX_SRT_SELECT_CAP];
+static uint8_t   ngx_srt_select_out[NGX_SRT_SELECT_CAP * SRT_RING_PKT];
+static uint8_t   ngx_srt_select_join[SRT_JOIN_MAX_OUT * SRT_RING_PKT];
+static uint8_t   ngx_srt_select_psi[SRT_RING_PSI_PKTS * SRT_RING_PKT];
 
 
 ngx_int_t
@@ -46,6 +56,13 @@ ngx_srt_selector_start(ngx_cycle_t *cycle, ngx_srt_route_t *rt)
 
     srt_ts_analyzer_init(rt->analyzer);
 
+    rt->join = ngx_alloc(sizeof(srt_join_t), cycle->log);
+    if (rt->join == NULL) {
+        return NGX_ERROR;
+    }
+
+    srt_join_init(rt->join, rt->timestamps_continuous);
+
     if (ngx_srt_scte35_start(rt, cycle->log) != NGX_OK) {
         return NGX_ERROR;
     }
@@ -57,6 +74,7 @@ ngx_srt_selector_start(ngx_cycle_t *cycle, ngx_srt_route_t *rt)
     rt->claim.data = rt;
     rt->claim.log = cycle->log;
     rt->claim.cancelable = 1;
+    rt->health.log = cycle->log;
 
     if (ngx_srt_selector_claimed(rt) == NGX_BUSY) {
         ngx_add_timer(&rt->claim, 1);
@@ -75,8 +93,11 @@ ngx_srt_selector_stop(ngx_srt_route_t *rt)
         ngx_del_timer(&rt->claim);
     }
 
-    if (rt->input) {
-        ngx_srt_ring_detach(&rt->input->ring, &rt->reader);
+    ngx_srt_failover_stop(rt);
+
+    if (rt->active) {
+        ngx_srt_ring_detach(&rt->active->ring, &rt->reader);
+        rt->active = NULL;
     }
 
     rt->owned = 0;
@@ -84,6 +105,11 @@ ngx_srt_selector_stop(ngx_srt_route_t *rt)
     if (rt->analyzer) {
         ngx_free(rt->analyzer);
         rt->analyzer = NULL;
+    }
+
+    if (rt->join) {
+        ngx_free(rt->join);
+        rt->join = NULL;
     }
 
     ngx_srt_scte35_stop(rt);
@@ -104,7 +130,14 @@ ngx_srt_selector_claim(ngx_event_t *ev)
 static ngx_int_t
 ngx_srt_selector_claimed(ngx_srt_route_t *rt)
 {
-    ngx_int_t  rc;
+    ngx_int_t                rc;
+    ngx_uint_t               idx;
+    ngx_srt_input_t        **inp;
+    ngx_srt_shm_failover_t  *fo;
+
+    if (rt->inputs.nelts == 0) {
+        return NGX_DECLINED;
+    }
 
     rc = ngx_srt_lease_claim(&rt->ring.shm->lease);
 
@@ -114,6 +147,23 @@ ngx_srt_selector_claimed(ngx_srt_route_t *rt)
 
     srt_ring_writer_resume(&rt->ring.shm->ring);
 
+    /* the input the previous owner was on, if it is still there */
+
+    fo = rt->failover;
+    inp = rt->inputs.elts;
+    idx = fo->active;
+
+    if (idx >= rt->inputs.nelts
+        || fo->active_hash != ngx_srt_selector_hash(inp[idx]))
+    {
+        idx = 0;
+        rt->selector->pos_valid = 0;
+    }
+
+    rt->active = inp[idx];
+    fo->active = idx;
+    fo->active_hash = ngx_srt_selector_hash(rt->active);
+
     ngx_memzero(&rt->reader.rd, sizeof(srt_ring_reader_t));
 
     if (rt->selector->pos_valid) {
@@ -122,8 +172,11 @@ ngx_srt_selector_claimed(ngx_srt_route_t *rt)
     }
 
     rt->owned = 1;
+    rt->last_packet = ngx_current_msec;
 
-    ngx_srt_ring_attach(&rt->input->ring, &rt->reader);
+    ngx_srt_failover_start(rt, rt->health.log);
+
+    ngx_srt_ring_attach(&rt->active->ring, &rt->reader);
 
     /* catch up with whatever arrived while nobody owned the route */
     ngx_srt_selector_run(&rt->reader);
@@ -132,18 +185,77 @@ ngx_srt_selector_claimed(ngx_srt_route_t *rt)
 }
 
 
+/*
+ * Moves the selector to another input: from its newest random access
+ * point (its PAT and PMT first), through a fresh start of the joiner.
+ */
+
+void
+ngx_srt_selector_switch(ngx_srt_route_t *rt, ngx_srt_input_t *in,
+    ngx_uint_t reason)
+{
+    ngx_srt_input_t         *from;
+    ngx_srt_shm_failover_t  *fo;
+
+    rt->next = NULL;
+    from = rt->active;
+
+    if (in == from || !rt->owned) {
+        return;
+    }
+
+    ngx_srt_ring_detach(&from->ring, &rt->reader);
+
+    rt->active = in;
+
+    ngx_memzero(&rt->reader.rd, sizeof(srt_ring_reader_t));
+
+    if (!srt_ring_reader_start(&in->ring.shm->ring, &rt->reader.rd)) {
+        /* no keyframe yet: the live edge, the joiner waits for the PMT */
+        rt->reader.rd.pos = srt_ring_published(&in->ring.shm->ring);
+        rt->reader.rd.started = 1;
+    }
+
+    srt_join_switch(rt->join);
+    rt->switch_psi = 1;
+    rt->switching = 1;
+
+    fo = rt->failover;
+    fo->active = in->index;
+    fo->active_hash = ngx_srt_selector_hash(in);
+    fo->last_from = from->index;
+    fo->last_reason = reason;
+    fo->last_msec = ngx_srt_unix_msec();
+    (void) ngx_atomic_fetch_add(&fo->switches, 1);
+    (void) ngx_atomic_fetch_add(&fo->by_reason[reason], 1);
+
+    rt->selector->pos = rt->reader.rd.pos;
+    rt->selector->pos_valid = 1;
+
+    ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                  "srt route \"%V\": input \"%V\" -> \"%V\" (%s)",
+                  &rt->name, &from->id, &in->id,
+                  ngx_srt_switch_reason(reason));
+
+    ngx_srt_ring_attach(&in->ring, &rt->reader);
+
+    ngx_srt_selector_run(&rt->reader);
+}
+
+
 static void
 ngx_srt_selector_run(ngx_srt_reader_t *reader)
 {
-    size_t               n, i, j, k, m, written;
-    uint64_t             overruns;
-    ngx_int_t            rc;
-    const uint8_t       *p;
-    ngx_srt_route_t     *rt;
-    srt_ring_t          *src, *dst;
+    size_t                   n, i, m, written;
+    uint64_t                 overruns;
+    ngx_int_t                rc;
+    const uint8_t           *p;
+    ngx_srt_route_t         *rt;
+    srt_ring_t              *src, *dst;
+    ngx_srt_shm_failover_t  *fo;
 
     rt = reader->data;
-    src = &rt->input->ring.shm->ring;
+    src = &rt->active->ring.shm->ring;
     dst = &rt->ring.shm->ring;
 
     rc = ngx_srt_lease_lock(&rt->ring.shm->lease);
@@ -152,7 +264,8 @@ ngx_srt_selector_run(ngx_srt_reader_t *reader)
         ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
                       "srt route \"%V\": selector handed over", &rt->name);
         rt->owned = 0;
-        ngx_srt_ring_detach(&rt->input->ring, reader);
+        ngx_srt_failover_stop(rt);
+        ngx_srt_ring_detach(&rt->active->ring, reader);
         return;
     }
 
@@ -161,9 +274,22 @@ ngx_srt_selector_run(ngx_srt_reader_t *reader)
     }
 
     written = 0;
+    m = 0;
     overruns = reader->rd.overruns;
 
+    srt_join_time(rt->join, ngx_current_msec);
     ngx_srt_scte35_take(rt);
+
+    if (rt->switch_psi) {
+        /* receivers get the new input's tables before anything else */
+        rt->switch_psi = 0;
+        n = srt_ring_psi(src, ngx_srt_select_psi);
+
+        for (i = 0; i < n; i++) {
+            ngx_srt_selector_stage(rt, ngx_srt_select_psi + i * SRT_RING_PKT,
+                                   &m, &written);
+        }
+    }
 
     for ( ;; ) {
         n = srt_ring_peek(src, &reader->rd, &p, NGX_SRT_SELECT_MAX);
@@ -172,31 +298,13 @@ ngx_srt_selector_run(ngx_srt_reader_t *reader)
             break;
         }
 
-        m = 0;
-
         for (i = 0; i < n; i++) {
-            k = scte35_mux_packet(rt->mux, p + i * SRT_RING_PKT,
-                                  ngx_srt_select_out + m * SRT_RING_PKT);
-
-            for (j = m; j < m + k; j++) {
-                ngx_srt_select_flags[j] =
-                    srt_ts_analyze(rt->analyzer,
-                                   ngx_srt_select_out + j * SRT_RING_PKT);
-            }
-
-            m += k;
-
-            /* a publish stays below the ring's margin / 2 (512) */
-            if (m >= NGX_SRT_SELECT_MAX) {
-                srt_ring_write(dst, ngx_srt_select_out, m,
-                               ngx_srt_select_flags);
-                srt_ring_publish(dst);
-                written += m;
-                m = 0;
-            }
+            ngx_srt_selector_stage(rt, p + i * SRT_RING_PKT, &m, &written);
         }
 
         srt_ring_write(dst, ngx_srt_select_out, m, ngx_srt_select_flags);
+        written += m;
+        m = 0;
 
         if (!srt_ring_still_valid(src, reader->rd.pos)) {
             /* the input lapped us while copying: the copy may be torn */
@@ -204,9 +312,14 @@ ngx_srt_selector_run(ngx_srt_reader_t *reader)
         }
 
         reader->rd.pos += n;
-        written += m;
 
         srt_ring_publish(dst);
+    }
+
+    if (m) {
+        srt_ring_write(dst, ngx_srt_select_out, m, ngx_srt_select_flags);
+        srt_ring_publish(dst);
+        written += m;
     }
 
     ngx_srt_scte35_clock_publish(rt);
@@ -217,9 +330,67 @@ ngx_srt_selector_run(ngx_srt_reader_t *reader)
     rt->selector->bytes += written * SRT_RING_PKT;
     rt->selector->overruns += reader->rd.overruns - overruns;
 
+    fo = rt->failover;
+    fo->dropped = rt->join->dropped;
+    fo->di_packets = rt->join->di_packets;
+    fo->psi_versions = rt->join->psi_versions;
+
     ngx_srt_lease_unlock(&rt->ring.shm->lease);
 
     if (written) {
+        if (rt->switching) {
+            /* how long the output went without packets around a switch */
+            rt->switching = 0;
+            fo->last_gap = ngx_current_msec - rt->last_packet;
+        }
+
+        rt->last_packet = ngx_current_msec;
         ngx_srt_ring_signal(&rt->ring);
     }
+
+    /* the next input's keyframe may have come: switch there */
+    ngx_srt_failover_poll(rt);
+}
+
+
+/* one input packet through the joiner and the muxer into the batch */
+
+static void
+ngx_srt_selector_stage(ngx_srt_route_t *rt, const uint8_t *pkt, size_t *m,
+    size_t *written)
+{
+    size_t    i, j, k, n;
+    uint8_t  *out;
+    srt_ring_t  *dst;
+
+    n = srt_join_packet(rt->join, pkt, ngx_srt_select_join);
+
+    for (i = 0; i < n; i++) {
+        if (*m > NGX_SRT_SELECT_MAX) {
+            /* a publish stays below the ring's margin / 2 (512) */
+            dst = &rt->ring.shm->ring;
+            srt_ring_write(dst, ngx_srt_select_out, *m, ngx_srt_select_flags);
+            srt_ring_publish(dst);
+            *written += *m;
+            *m = 0;
+        }
+
+        out = ngx_srt_select_out + *m * SRT_RING_PKT;
+        k = scte35_mux_packet(rt->mux, ngx_srt_select_join + i * SRT_RING_PKT,
+                              out);
+
+        for (j = 0; j < k; j++) {
+            ngx_srt_select_flags[*m + j] =
+                srt_ts_analyze(rt->analyzer, out + j * SRT_RING_PKT);
+        }
+
+        *m += k;
+    }
+}
+
+
+static uint32_t
+ngx_srt_selector_hash(ngx_srt_input_t *in)
+{
+    return ngx_crc32_short(in->url.data, in->url.len);
 }

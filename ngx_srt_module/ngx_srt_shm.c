@@ -69,6 +69,7 @@ ngx_srt_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_srt_dir_t        *dir;
     ngx_slab_pool_t      *pool;
     ngx_srt_route_t      *rt, **rtp;
+    ngx_srt_input_t     **inp;
     ngx_srt_output_t    **outp;
     ngx_srt_main_conf_t  *mcf;
     ngx_log_t            *log;
@@ -115,10 +116,15 @@ ngx_srt_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     for (i = 0; i < mcf->routes.nelts; i++) {
         rt = rtp[i];
 
-        if (ngx_srt_shm_route(mcf, log, rt) != NGX_OK
-            || ngx_srt_shm_input(mcf, log, rt->input) != NGX_OK)
-        {
+        if (ngx_srt_shm_route(mcf, log, rt) != NGX_OK) {
             return NGX_ERROR;
+        }
+
+        inp = rt->inputs.elts;
+        for (j = 0; j < rt->inputs.nelts; j++) {
+            if (ngx_srt_shm_input(mcf, log, inp[j]) != NGX_OK) {
+                return NGX_ERROR;
+            }
         }
 
         outp = rt->outputs.elts;
@@ -166,6 +172,13 @@ ngx_srt_shm_route(ngx_srt_main_conf_t *mcf, ngx_log_t *log,
                                &created, "http/%V", &rt->name);
 
     if (rt->selector == NULL || rt->http == NULL) {
+        return NGX_ERROR;
+    }
+
+    rt->failover = ngx_srt_shm_get(pool, dir, log,
+                                   sizeof(ngx_srt_shm_failover_t), &created,
+                                   "fo/%V", &rt->name);
+    if (rt->failover == NULL) {
         return NGX_ERROR;
     }
 

@@ -51,6 +51,15 @@ ngx_srt_srt_input_conf(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,
         return NGX_ERROR;
     }
 
+    if (e->input) {
+        /* the streamid names the route, not which of its inputs */
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "route \"%V\" already has an SRT listener input "
+                           "on port %d", &in->route->name,
+                           (int) in->parsed.port);
+        return NGX_ERROR;
+    }
+
     e->input = in;
 
     return NGX_OK;
@@ -320,6 +329,7 @@ ngx_srt_srt_ports_fixup(ngx_srt_main_conf_t *mcf)
 {
     ngx_uint_t            i, j, k;
     ngx_srt_route_t     **rtp;
+    ngx_srt_input_t     **inp;
     ngx_srt_output_t     *out, **outp;
     ngx_srt_srt_port_t   *port;
     ngx_srt_srt_entry_t  *e;
@@ -328,8 +338,12 @@ ngx_srt_srt_ports_fixup(ngx_srt_main_conf_t *mcf)
     rtp = mcf->routes.elts;
 
     for (i = 0; i < mcf->routes.nelts; i++) {
-        if (rtp[i]->input->srt && rtp[i]->input->port) {
-            rtp[i]->input->port = &port[(uintptr_t) rtp[i]->input->port - 1];
+        inp = rtp[i]->inputs.elts;
+
+        for (j = 0; j < rtp[i]->inputs.nelts; j++) {
+            if (inp[j]->srt && inp[j]->port) {
+                inp[j]->port = &port[(uintptr_t) inp[j]->port - 1];
+            }
         }
 
         outp = rtp[i]->outputs.elts;

@@ -104,3 +104,4 @@ for (['failover gap', \@fail], ['revert gap', \@revert]) {
 $fa->stop;
 $fb->stop;
 $gw->stop;
+Test::More::done_testing();    # the harness checks the error log as a test

@@ -39,6 +39,24 @@ static u_char *ngx_metrics_escape(u_char *dst, u_char *src, size_t len);
 static const char *ngx_metrics_kind(srt_url_t *u);
 static void ngx_metrics_input_label(u_char *buf, size_t size, u_char *route,
     ngx_srt_input_t *in);
+static ngx_int_t ngx_metrics_input_gauge(ngx_uint_t g, ngx_srt_route_t *rt,
+    ngx_srt_input_t *in, uint64_t now);
+
+
+#define NGX_METRICS_INPUT_GAUGES  3
+
+static struct {
+    char  *name;
+    char  *help;
+}  ngx_metrics_input_gauges[NGX_METRICS_INPUT_GAUGES] = {
+    { "srtgw_input_up",
+      "1 when the input received data in the last second." },
+    { "srtgw_input_active",
+      "1 for the input the route plays now." },
+    { "srtgw_input_healthy",
+      "1 when the route's selector counts the input as a failover "
+      "candidate (routes with several inputs)." }
+};
 static char *ngx_http_route_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
@@ -320,6 +338,8 @@ ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
     u_char                 olbl[320], *lbl;
     uint64_t               now;
     ngx_uint_t             i, j, n;
+    ngx_int_t              v;
+    ngx_uint_t             g;
     ngx_srt_route_t       *rt, **rtp;
     ngx_srt_input_t      **inp;
     ngx_srt_output_t     **out;
@@ -358,49 +378,25 @@ ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
         ngx_sprintf(lbl + i * 768 + 512, "%s%Z", name);
     }
 
-    ngx_metrics_head(m, "srtgw_input_up", "gauge",
-                     "1 when the input received data in the last second.");
+    for (g = 0; g < NGX_METRICS_INPUT_GAUGES; g++) {
+        ngx_metrics_head(m, ngx_metrics_input_gauges[g].name, "gauge",
+                         ngx_metrics_input_gauges[g].help);
 
-    for (i = 0; i < n; i++) {
-        inp = rtp[i]->inputs.elts;
+        for (i = 0; i < n; i++) {
+            inp = rtp[i]->inputs.elts;
 
-        for (j = 0; j < rtp[i]->inputs.nelts; j++) {
-            ngx_metrics_input_label(olbl, sizeof(olbl), lbl + i * 768 + 512,
-                                    inp[j]);
-            ngx_metrics_printf(m, "srtgw_input_up%s %d\n", olbl,
-                               inp[j]->stats->last_data
-                               && now - inp[j]->stats->last_data < 1000);
-        }
-    }
+            for (j = 0; j < rtp[i]->inputs.nelts; j++) {
+                v = ngx_metrics_input_gauge(g, rtp[i], inp[j], now);
 
-    ngx_metrics_head(m, "srtgw_input_active", "gauge",
-                     "1 for the input the route plays now.");
+                if (v < 0) {
+                    continue;
+                }
 
-    for (i = 0; i < n; i++) {
-        inp = rtp[i]->inputs.elts;
-
-        for (j = 0; j < rtp[i]->inputs.nelts; j++) {
-            ngx_metrics_input_label(olbl, sizeof(olbl), lbl + i * 768 + 512,
-                                    inp[j]);
-            ngx_metrics_printf(m, "srtgw_input_active%s %d\n", olbl,
-                               ngx_srt_active_input(rtp[i]) == inp[j]);
-        }
-    }
-
-    ngx_metrics_head(m, "srtgw_input_healthy", "gauge",
-                     "1 when the route's selector counts the input as a "
-                     "failover candidate (routes with several inputs).");
-
-    for (i = 0; i < n; i++) {
-        inp = rtp[i]->inputs.elts;
-
-        for (j = 0; rtp[i]->inputs.nelts > 1 && j < rtp[i]->inputs.nelts;
-             j++)
-        {
-            ngx_metrics_input_label(olbl, sizeof(olbl), lbl + i * 768 + 512,
-                                    inp[j]);
-            ngx_metrics_printf(m, "srtgw_input_healthy%s %d\n", olbl,
-                               (rtp[i]->failover->healthy & (1 << j)) != 0);
+                ngx_metrics_input_label(olbl, sizeof(olbl),
+                                        lbl + i * 768 + 512, inp[j]);
+                ngx_metrics_printf(m, "%s%s %i\n",
+                                   ngx_metrics_input_gauges[g].name, olbl, v);
+            }
         }
     }
 
@@ -498,6 +494,31 @@ ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
                                ngx_srt_switch_reason(j),
                                rtp[i]->failover->by_reason[j]);
         }
+    }
+}
+
+
+/* the 0/1 gauges of an input, in the order of ngx_metrics_input_gauges;
+   -1: no sample */
+
+static ngx_int_t
+ngx_metrics_input_gauge(ngx_uint_t g, ngx_srt_route_t *rt,
+    ngx_srt_input_t *in, uint64_t now)
+{
+    switch (g) {
+
+    case 0:
+        return in->stats->last_data && now - in->stats->last_data < 1000;
+
+    case 1:
+        return ngx_srt_active_input(rt) == in;
+
+    default:
+        if (rt->inputs.nelts < 2) {
+            return -1;
+        }
+
+        return (rt->failover->healthy & (1 << in->index)) != 0;
     }
 }
 

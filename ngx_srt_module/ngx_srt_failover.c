@@ -216,8 +216,7 @@ ngx_srt_failover_start(ngx_srt_route_t *rt, ngx_log_t *log)
         /* a grace of one timeout before an input counts as silent */
         inp[i]->packet_msec = now;
         inp[i]->packets_seen = inp[i]->stats->packets;
-        inp[i]->rap_count = srt_ring_published(&inp[i]->ring.shm->ring)
-                            ? inp[i]->ring.shm->ring.rap_count : 0;
+        inp[i]->rap_count = inp[i]->ring.shm->ring.rap_count;
         inp[i]->rap_msec = 0;
         inp[i]->healthy_since = 0;
         inp[i]->health_window = now;

@@ -30,6 +30,8 @@ static ngx_int_t ngx_srt_selector_claimed(ngx_srt_route_t *rt);
 static void ngx_srt_selector_run(ngx_srt_reader_t *reader);
 static void ngx_srt_selector_stage(ngx_srt_route_t *rt, const uint8_t *pkt,
     size_t *m, size_t *written);
+static void ngx_srt_selector_flush(ngx_srt_route_t *rt, size_t *m,
+    size_t *written);
 static uint32_t ngx_srt_selector_hash(ngx_srt_input_t *in);
 
 
@@ -251,12 +253,11 @@ ngx_srt_selector_run(ngx_srt_reader_t *reader)
     ngx_int_t                rc;
     const uint8_t           *p;
     ngx_srt_route_t         *rt;
-    srt_ring_t              *src, *dst;
+    srt_ring_t              *src;
     ngx_srt_shm_failover_t  *fo;
 
     rt = reader->data;
     src = &rt->active->ring.shm->ring;
-    dst = &rt->ring.shm->ring;
 
     rc = ngx_srt_lease_lock(&rt->ring.shm->lease);
 
@@ -302,10 +303,6 @@ ngx_srt_selector_run(ngx_srt_reader_t *reader)
             ngx_srt_selector_stage(rt, p + i * SRT_RING_PKT, &m, &written);
         }
 
-        srt_ring_write(dst, ngx_srt_select_out, m, ngx_srt_select_flags);
-        written += m;
-        m = 0;
-
         if (!srt_ring_still_valid(src, reader->rd.pos)) {
             /* the input lapped us while copying: the copy may be torn */
             reader->rd.overruns++;
@@ -313,14 +310,11 @@ ngx_srt_selector_run(ngx_srt_reader_t *reader)
 
         reader->rd.pos += n;
 
-        srt_ring_publish(dst);
+        ngx_srt_selector_flush(rt, &m, &written);
     }
 
-    if (m) {
-        srt_ring_write(dst, ngx_srt_select_out, m, ngx_srt_select_flags);
-        srt_ring_publish(dst);
-        written += m;
-    }
+    /* the new input's PSI when its ring had nothing more yet */
+    ngx_srt_selector_flush(rt, &m, &written);
 
     ngx_srt_scte35_clock_publish(rt);
 
@@ -361,18 +355,13 @@ ngx_srt_selector_stage(ngx_srt_route_t *rt, const uint8_t *pkt, size_t *m,
 {
     size_t    i, j, k, n;
     uint8_t  *out;
-    srt_ring_t  *dst;
 
     n = srt_join_packet(rt->join, pkt, ngx_srt_select_join);
 
     for (i = 0; i < n; i++) {
         if (*m > NGX_SRT_SELECT_MAX) {
             /* a publish stays below the ring's margin / 2 (512) */
-            dst = &rt->ring.shm->ring;
-            srt_ring_write(dst, ngx_srt_select_out, *m, ngx_srt_select_flags);
-            srt_ring_publish(dst);
-            *written += *m;
-            *m = 0;
+            ngx_srt_selector_flush(rt, m, written);
         }
 
         out = ngx_srt_select_out + *m * SRT_RING_PKT;
@@ -386,6 +375,27 @@ ngx_srt_selector_stage(ngx_srt_route_t *rt, const uint8_t *pkt, size_t *m,
 
         *m += k;
     }
+}
+
+
+/* the batch into the route ring, published */
+
+static void
+ngx_srt_selector_flush(ngx_srt_route_t *rt, size_t *m, size_t *written)
+{
+    srt_ring_t  *dst;
+
+    if (*m == 0) {
+        return;
+    }
+
+    dst = &rt->ring.shm->ring;
+
+    srt_ring_write(dst, ngx_srt_select_out, *m, ngx_srt_select_flags);
+    srt_ring_publish(dst);
+
+    *written += *m;
+    *m = 0;
 }
 
 

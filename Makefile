@@ -101,6 +101,18 @@ $(BUILD)/unit/test_store: t/unit/test_store.c $(STORE_LIB) \
 	$(CC) $(UNIT_CFLAGS) -Ingx_route_api_module -o $@ $< $(STORE_LIB) \
 	    -lcmocka -lsqlite3
 
+# the in-process TS sources (test pattern, slate, looped file): the FFmpeg
+# libraries, and srt_ts.c to check what comes out
+AV_LIBS    := libavformat libavfilter libavcodec libavutil
+
+$(BUILD)/unit/test_av_source: t/unit/test_av_source.c \
+    ngx_srt_module/av_source.c ngx_srt_module/av_source.h \
+    ngx_srt_module/srt_ts.c ngx_srt_module/srt_ts.h
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) $$(pkg-config --cflags $(AV_LIBS)) -o $@ $< \
+	    ngx_srt_module/av_source.c ngx_srt_module/srt_ts.c \
+	    $$(pkg-config --libs $(AV_LIBS)) -lcmocka -lpthread
+
 # the SCTE-35 codec: its own sources, jansson, and the test vectors (a copy
 # of ../shared/testdata/scte35_vectors.json; the test skips them when the
 # file is not there)

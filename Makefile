@@ -105,12 +105,14 @@ $(BUILD)/unit/test_store: t/unit/test_store.c $(STORE_LIB) \
 # libraries, and srt_ts.c to check what comes out
 AV_LIBS    := libavformat libavfilter libavcodec libavutil
 
-$(BUILD)/unit/test_av_source: t/unit/test_av_source.c \
-    ngx_srt_module/av_source.c ngx_srt_module/av_source.h \
+AV_SRCS    := $(wildcard ngx_srt_module/av_source*.c)
+
+$(BUILD)/unit/test_av_source: t/unit/test_av_source.c $(AV_SRCS) \
+    $(wildcard ngx_srt_module/av_source*.h) \
     ngx_srt_module/srt_ts.c ngx_srt_module/srt_ts.h
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) $$(pkg-config --cflags $(AV_LIBS)) -o $@ $< \
-	    ngx_srt_module/av_source.c ngx_srt_module/srt_ts.c \
+	    $(AV_SRCS) ngx_srt_module/srt_ts.c \
 	    $$(pkg-config --libs $(AV_LIBS)) -lcmocka -lpthread
 
 # the SCTE-35 codec: its own sources, jansson, and the test vectors (a copy

@@ -46,6 +46,7 @@ typedef struct {
                                        unreadable: no text */
     int                 fd;         /* connected datagram socket; the
                                        source owns and closes it */
+    const char         *name;       /* prefix of its log messages */
     av_source_log_pt    log;
     void               *log_data;
 } av_source_conf_t;

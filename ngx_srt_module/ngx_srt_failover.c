@@ -33,7 +33,7 @@ static ngx_msec_t ngx_srt_failover_period(ngx_srt_route_t *rt);
 
 
 static const char  *ngx_srt_switch_reasons[] = {
-    "none", "timeout", "errors", "revert", "manual"
+    "none", "timeout", "errors", "revert", "manual", "restore"
 };
 
 
@@ -344,7 +344,16 @@ ngx_srt_failover_check(ngx_event_t *ev)
         best = ngx_srt_failover_best(rt, active);
 
         if (best) {
-            fo->no_input = 0;
+            if (best->slate && !fo->no_input) {
+                ngx_log_error(NGX_LOG_WARN, ev->log, 0,
+                              "srt route \"%V\": no input has a signal, "
+                              "playing the slate", &rt->name);
+                ngx_srt_slate_since(best,
+                                    ngx_time() - (now - active->packet_msec)
+                                                 / 1000);
+            }
+
+            fo->no_input = best->slate;
             ngx_srt_selector_switch(rt, best,
                                     ngx_srt_failover_alive(rt, active, now)
                                     ? NGX_SRT_SWITCH_ERRORS
@@ -357,6 +366,19 @@ ngx_srt_failover_check(ngx_event_t *ev)
             ngx_log_error(NGX_LOG_WARN, ev->log, 0,
                           "srt route \"%V\": no input has a signal",
                           &rt->name);
+        }
+
+        return;
+    }
+
+    /* off the slate as soon as an input has a signal, unless an operator
+       put the route there */
+
+    if (active->slate) {
+        best = ngx_srt_failover_best(rt, active);
+
+        if (best && !fo->manual && rt->next == NULL) {
+            ngx_srt_failover_begin(rt, best, NGX_SRT_SWITCH_RESTORE, now);
         }
 
         return;
@@ -428,7 +450,7 @@ ngx_srt_failover_health(ngx_srt_route_t *rt, ngx_srt_input_t *in,
 
     if (ngx_srt_failover_alive(rt, in, now)
         && in->error_rate <= rt->failover_error_rate
-        && in->rate_bits >= rt->failover_min_bitrate
+        && (in->rate_bits >= rt->failover_min_bitrate || in->slate)
         && in->rap_msec && now - in->rap_msec < NGX_SRT_RAP_MAX_AGE)
     {
         if (in->healthy_since == 0) {

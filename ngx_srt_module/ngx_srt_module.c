@@ -133,6 +133,13 @@ static ngx_command_t  ngx_srt_commands[] = {
       0,
       NULL },
 
+    { ngx_string("slate"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_1MORE,
+      ngx_srt_slate_conf,
+      0,
+      0,
+      NULL },
+
     { ngx_string("scte35"),
       NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
       ngx_srt_scte35_conf,
@@ -505,7 +512,7 @@ ngx_srt_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return rv;
     }
 
-    if (rt->inputs.nelts == 0) {
+    if (rt->inputs.nelts == (ngx_uint_t) (rt->slate ? 1 : 0)) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "route \"%V\" in %s:%ui has no \"input\"",
                       &rt->name, rt->conf_file, rt->conf_line);
@@ -669,17 +676,10 @@ ngx_srt_input(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_int_t         priority;
     ngx_str_t        *value;
     ngx_srt_route_t  *rt;
-    ngx_srt_input_t  *in, **inp;
+    ngx_srt_input_t  *in;
 
     rt = mcf->current;
     value = cf->args->elts;
-
-    if (rt->inputs.nelts == NGX_SRT_MAX_INPUTS) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "route \"%V\" has more than %d inputs",
-                           &rt->name, NGX_SRT_MAX_INPUTS);
-        return NGX_CONF_ERROR;
-    }
 
     /* without priority=, inputs are preferred in the order they come */
     priority = rt->inputs.nelts;
@@ -701,23 +701,10 @@ ngx_srt_input(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    in = ngx_pcalloc(cf->pool, sizeof(ngx_srt_input_t));
+    in = ngx_srt_input_create(cf, rt, priority);
     if (in == NULL) {
         return NGX_CONF_ERROR;
     }
-
-    in->route = rt;
-    in->priority = priority;
-
-    in->id.data = ngx_pnalloc(cf->pool, sizeof("in8"));
-    if (in->id.data == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    in->id.len = ngx_sprintf(in->id.data, "in%ui%Z", rt->inputs.nelts)
-                 - in->id.data - 1;
-    in->conf_file = cf->conf_file->file.name.data;
-    in->conf_line = cf->conf_file->line;
 
     /* the URL is kept without its passphrase: it names the input in logs,
        shared memory and the API */
@@ -739,18 +726,57 @@ ngx_srt_input(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             return NGX_CONF_ERROR;
         }
 
+    } else if (in->parsed.scheme == SRT_URL_TESTSRC) {
+        in->local = 1;
+
     } else if (ngx_srt_udp_input_conf(cf, in) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
+    return NGX_CONF_OK;
+}
+
+
+/* a new input of the route being parsed, "inN" */
+
+ngx_srt_input_t *
+ngx_srt_input_create(ngx_conf_t *cf, ngx_srt_route_t *rt, ngx_int_t priority)
+{
+    ngx_srt_input_t  *in, **inp;
+
+    if (rt->inputs.nelts == NGX_SRT_MAX_INPUTS) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "route \"%V\" has more than %d inputs (the slate "
+                           "counts as one)", &rt->name, NGX_SRT_MAX_INPUTS);
+        return NULL;
+    }
+
+    in = ngx_pcalloc(cf->pool, sizeof(ngx_srt_input_t));
+    if (in == NULL) {
+        return NULL;
+    }
+
+    in->route = rt;
+    in->priority = priority;
+
+    in->id.data = ngx_pnalloc(cf->pool, sizeof("in8"));
+    if (in->id.data == NULL) {
+        return NULL;
+    }
+
+    in->id.len = ngx_sprintf(in->id.data, "in%ui%Z", rt->inputs.nelts)
+                 - in->id.data - 1;
+    in->conf_file = cf->conf_file->file.name.data;
+    in->conf_line = cf->conf_file->line;
+
     inp = ngx_array_push(&rt->inputs);
     if (inp == NULL) {
-        return NGX_CONF_ERROR;
+        return NULL;
     }
 
     *inp = in;
 
-    return NGX_CONF_OK;
+    return in;
 }
 
 
@@ -878,7 +904,7 @@ ngx_srt_check_ports(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf)
         inp = rtp[i]->inputs.elts;
 
         for (j = 0; j < rtp[i]->inputs.nelts; j++) {
-            if (inp[j]->srt) {
+            if (inp[j]->srt || inp[j]->local) {
                 continue;
             }
 
@@ -1209,7 +1235,7 @@ ngx_srt_init_module(ngx_cycle_t *cycle)
         inp = rtp[i]->inputs.elts;
 
         for (j = 0; j < rtp[i]->inputs.nelts; j++) {
-            if (inp[j]->srt) {
+            if (inp[j]->srt || inp[j]->local) {
                 continue;
             }
 
@@ -1269,6 +1295,13 @@ ngx_srt_init_process(ngx_cycle_t *cycle)
                 /* the rate is computed by the hash owner from shared
                    counters */
                 in->last_bytes = in->stats->bytes;
+
+            } else if (in->local) {
+                if (in->worker == ngx_worker
+                    && ngx_srt_source_open(cycle, in) != NGX_OK)
+                {
+                    return NGX_ERROR;
+                }
 
             } else if (in->worker == ngx_worker) {
                 if (ngx_srt_udp_input_start(cycle, in) != NGX_OK) {
@@ -1373,6 +1406,7 @@ ngx_srt_exit_process(ngx_cycle_t *cycle)
 {
     ngx_uint_t            i, j;
     ngx_srt_route_t     **rtp;
+    ngx_srt_input_t     **inp;
     ngx_srt_output_t    **outp;
     ngx_srt_main_conf_t  *mcf;
 
@@ -1389,6 +1423,13 @@ ngx_srt_exit_process(ngx_cycle_t *cycle)
     rtp = mcf->routes.elts;
 
     for (i = 0; i < mcf->routes.nelts; i++) {
+        inp = rtp[i]->inputs.elts;
+        for (j = 0; j < rtp[i]->inputs.nelts; j++) {
+            if (inp[j]->source) {
+                ngx_srt_source_stop(inp[j], 1);
+            }
+        }
+
         outp = rtp[i]->outputs.elts;
         for (j = 0; j < rtp[i]->outputs.nelts; j++) {
             if (!outp[j]->srt) {

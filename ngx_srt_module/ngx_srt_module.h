@@ -20,6 +20,7 @@
 #include "srt_url.h"
 #include "srt_ring.h"
 #include "srt_join.h"
+#include "av_source.h"
 
 
 #define NGX_SRT_VERSION          "0.1.0"
@@ -224,6 +225,7 @@ typedef enum {
     NGX_SRT_SWITCH_ERRORS,               /* over failover_error_rate */
     NGX_SRT_SWITCH_REVERT,               /* the preferred one is back */
     NGX_SRT_SWITCH_MANUAL,               /* the API asked */
+    NGX_SRT_SWITCH_RESTORE,              /* off the slate: a signal again */
     NGX_SRT_SWITCH_LAST
 } ngx_srt_switch_reason_e;
 
@@ -341,6 +343,10 @@ typedef struct {
     ngx_srt_ring_t            ring;
     ngx_uint_t                srt;           /* an srt:// input */
     ngx_srt_srt_port_t       *port;          /* its listener port */
+    ngx_uint_t                local;         /* made in-process: testsrc://
+                                                or the slate */
+    ngx_uint_t                slate;         /* the route's slate */
+    ngx_str_t                 slate_file;    /* "": the built-in card */
 
     /* the SRT thread of the process that has the publisher or caller */
     ngx_srt_srt_endpoint_t    ep;
@@ -357,6 +363,7 @@ typedef struct {
     srt_ts_analyzer_t        *analyzer;
     ngx_event_t               claim;         /* retries a contended claim */
     uint64_t                  last_bytes;
+    av_source_t              *source;        /* local inputs: the thread */
     unsigned                  owned:1;
 
     /* the route selector's view of its health (selector owner only) */
@@ -418,6 +425,8 @@ struct ngx_srt_route_s {
     /* failover (ngx_srt_failover.c) */
     ngx_msec_t                failover_timeout;
     ngx_msec_t                revert_after;  /* 0: manual only */
+    ngx_uint_t                slate_set;     /* "slate" was given */
+    ngx_srt_input_t          *slate;         /* its input, or NULL */
     ngx_uint_t                failover_error_rate;   /* per mille */
     size_t                    failover_min_bitrate;  /* bit/s */
     ngx_msec_t                switch_wait;   /* for a keyframe of the next */
@@ -636,7 +645,18 @@ ngx_int_t ngx_srt_udp_input_init_master(ngx_cycle_t *cycle,
 ngx_int_t ngx_srt_udp_input_start(ngx_cycle_t *cycle, ngx_srt_input_t *in);
 void ngx_srt_udp_input_release(ngx_srt_input_t *in);
 ngx_int_t ngx_srt_udp_input_open(ngx_cycle_t *cycle, ngx_srt_input_t *in);
+ngx_int_t ngx_srt_udp_input_attach(ngx_cycle_t *cycle, ngx_srt_input_t *in,
+    ngx_connection_t *c);
 void ngx_srt_udp_input_stop(ngx_srt_input_t *in);
+
+ngx_srt_input_t *ngx_srt_input_create(ngx_conf_t *cf, ngx_srt_route_t *rt,
+    ngx_int_t priority);
+
+/* ngx_srt_source.c: in-process inputs (testsrc://, the slate) */
+char *ngx_srt_slate_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_srt_source_open(ngx_cycle_t *cycle, ngx_srt_input_t *in);
+void ngx_srt_source_stop(ngx_srt_input_t *in, ngx_uint_t wait);
+void ngx_srt_slate_since(ngx_srt_input_t *slate, time_t since);
 ngx_uint_t ngx_srt_input_datagram(ngx_srt_input_t *in, srt_ts_sync_t *sync,
     srt_ts_analyzer_t *analyzer, unsigned *flags, u_char *buf, size_t len);
 void ngx_srt_input_resume_counters(ngx_srt_input_t *in, srt_ts_sync_t *sync,

@@ -572,6 +572,19 @@ ngx_srt_runtime_input(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
         return in;
     }
 
+    if (in->parsed.scheme == SRT_URL_TESTSRC) {
+        in->local = 1;
+
+        if (in->worker == (ngx_uint_t) ngx_worker
+            && ngx_srt_source_open(cycle, in) != NGX_OK)
+        {
+            ngx_srt_source_stop(in, 0);
+            goto failed;
+        }
+
+        return in;
+    }
+
     if (in->worker == (ngx_uint_t) ngx_worker
         && ngx_srt_udp_input_open(cycle, in) != NGX_OK)
     {
@@ -634,7 +647,13 @@ ngx_srt_runtime_input_free(ngx_srt_route_t *rt)
         return;
     }
 
-    ngx_srt_udp_input_stop(in);
+    if (in->local) {
+        ngx_srt_source_stop(in, 0);
+
+    } else {
+        ngx_srt_udp_input_stop(in);
+    }
+
     ngx_destroy_pool(in->pool);
 }
 
@@ -826,6 +845,9 @@ ngx_srt_endpoint_check(ngx_pool_t *pool, ngx_str_t *url, ngx_uint_t output,
             *bind = (parsed.mode == SRT_URL_MODE_LISTENER) ? NGX_SRT_BIND_SRT
                                                            : NGX_SRT_BIND_NONE;
 
+        } else if (parsed.scheme == SRT_URL_TESTSRC) {
+            *bind = NGX_SRT_BIND_NONE;
+
         } else {
             *bind = output ? NGX_SRT_BIND_NONE : NGX_SRT_BIND_UDP;
         }
@@ -850,6 +872,12 @@ ngx_srt_runtime_url(ngx_pool_t *pool, ngx_str_t *url, ngx_uint_t output,
     {
         ngx_snprintf(err, len, "invalid URL: %s%Z", perr);
         return NGX_DECLINED;
+    }
+
+    if (parsed->scheme == SRT_URL_TESTSRC) {
+        ngx_memzero(addr, sizeof(ngx_addr_t));
+        *multicast = 0;
+        return NGX_OK;        /* made in-process: no address */
     }
 
     srt = (parsed->scheme == SRT_URL_SRT);
@@ -981,7 +1009,9 @@ ngx_srt_config_conflict(ngx_cycle_t *cycle, ngx_addr_t *addr, ngx_uint_t srt,
         inp = rtp[i]->inputs.elts;
 
         for (j = 0; j < rtp[i]->inputs.nelts; j++) {
-            if (inp[j]->srt || !ngx_srt_addr_conflict(&inp[j]->addr, addr)) {
+            if (inp[j]->srt || inp[j]->local
+                || !ngx_srt_addr_conflict(&inp[j]->addr, addr))
+            {
                 continue;
             }
 

@@ -28,8 +28,6 @@ static ngx_int_t ngx_srt_udp_input_check_addrs(ngx_conf_t *cf,
 static void ngx_srt_udp_input_unexpected(ngx_connection_t *c);
 static void ngx_srt_udp_input_join(ngx_srt_input_t *in, ngx_socket_t fd,
     ngx_log_t *log);
-static ngx_int_t ngx_srt_udp_input_run(ngx_cycle_t *cycle,
-    ngx_srt_input_t *in, ngx_connection_t *c);
 static void ngx_srt_udp_input_retry(ngx_event_t *ev);
 static void ngx_srt_udp_input_claim(ngx_event_t *ev);
 static ngx_int_t ngx_srt_udp_input_claimed(ngx_srt_input_t *in);
@@ -258,7 +256,7 @@ ngx_srt_udp_input_start(ngx_cycle_t *cycle, ngx_srt_input_t *in)
         return NGX_ERROR;
     }
 
-    return ngx_srt_udp_input_run(cycle, in, c);
+    return ngx_srt_udp_input_attach(cycle, in, c);
 }
 
 
@@ -327,7 +325,7 @@ ngx_srt_udp_input_open(ngx_cycle_t *cycle, ngx_srt_input_t *in)
 
     in->own_socket = 1;
 
-    return ngx_srt_udp_input_run(cycle, in, c);
+    return ngx_srt_udp_input_attach(cycle, in, c);
 
 retry:
 
@@ -373,8 +371,10 @@ ngx_srt_udp_input_stop(ngx_srt_input_t *in)
 }
 
 
-static ngx_int_t
-ngx_srt_udp_input_run(ngx_cycle_t *cycle, ngx_srt_input_t *in,
+/* reads c as the input's socket, once the input's ring is ours */
+
+ngx_int_t
+ngx_srt_udp_input_attach(ngx_cycle_t *cycle, ngx_srt_input_t *in,
     ngx_connection_t *c)
 {
     ngx_int_t  rc;

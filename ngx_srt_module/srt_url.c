@@ -137,9 +137,18 @@ srt_url_parse(const char *s, size_t len, int output, srt_url_t *u,
     } else if (srt_url_eq(&scheme, "srt")) {
         u->scheme = SRT_URL_SRT;
 
+    } else if (srt_url_eq(&scheme, "testsrc")) {
+        if (output) {
+            snprintf(err, SRT_URL_ERR_LEN, "testsrc:// is an input only");
+            return -1;
+        }
+
+        return srt_url_testsrc_parse(s + i + 3, len - i - 3, u, err);
+
     } else {
         return srt_url_error(err, "unsupported scheme", &scheme,
-                             ", expected \"udp\", \"rtp\" or \"srt\"");
+                             ", expected \"udp\", \"rtp\", \"srt\" or "
+                             "\"testsrc\"");
     }
 
     i += 3;

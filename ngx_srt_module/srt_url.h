@@ -15,7 +15,8 @@
 typedef enum {
     SRT_URL_UDP = 1,
     SRT_URL_RTP,
-    SRT_URL_SRT
+    SRT_URL_SRT,
+    SRT_URL_TESTSRC         /* the built-in test pattern: no address */
 } srt_url_scheme_e;
 
 
@@ -28,6 +29,16 @@ typedef enum {
 
 #define SRT_URL_PASS_LEN       80
 #define SRT_URL_STREAMID_LEN   513
+
+
+/* testsrc:// parameters (defaults 1280x720, 25, 3000000, 1000) */
+typedef struct {
+    int                 width;
+    int                 height;
+    int                 rate;           /* frames per second */
+    long long           bitrate;        /* video, bits/s */
+    int                 tone;           /* Hz; 0 silence */
+} srt_url_testsrc_t;
 
 
 typedef struct {
@@ -75,6 +86,8 @@ typedef struct {
                                             a multiple of 188, 188..1316 */
     int                 connect_timeout; /* ms, 1..120000 ("connect_timeout"
                                             or "conntimeo") */
+
+    srt_url_testsrc_t   testsrc;         /* testsrc:// only */
 } srt_url_t;
 
 
@@ -95,10 +108,17 @@ typedef struct {
  * Query items split at their first '=' and '#' is an ordinary character,
  * so "streamid=#!::r=main,m=publish" needs no escaping.
  *
+ * And "testsrc://[?size=WxH&rate=N&bitrate=N[k|M]&tone=HZ]", the built-in
+ * test pattern (inputs only).
+ *
  * Returns 0 on success, -1 with a human-readable message in err.
  */
 int srt_url_parse(const char *s, size_t len, int output, srt_url_t *u,
     char err[SRT_URL_ERR_LEN]);
+
+/* the part after "testsrc://" (srt_url_testsrc.c) */
+int srt_url_testsrc_parse(const char *rest, size_t len, srt_url_t *u,
+    char *err);
 
 /*
  * Copies the URL with the value of every "passphrase" query item replaced

@@ -43,6 +43,8 @@ typedef struct {
     int         pcr_jump_at;                /* ticks from here on */
     int64_t     pcr_jump;                   /* 27 MHz */
     int         di_at;                      /* discontinuity_indicator */
+    int         burst_at;                   /* this tick and the next */
+    int         burst_x;                    /* carry burst_x times more */
     int         bad_crc_at;                 /* the PAT of this tick */
     int         extra_es;                   /* PMT lists EXTRA_PID */
 } gen_opts_t;
@@ -67,6 +69,7 @@ gen_defaults(gen_opts_t *o, int ticks)
     o->no_pts_from = o->no_pts_to = -1;
     o->pcr_jump_at = -1;
     o->di_at = -1;
+    o->burst_at = -1;
     o->bad_crc_at = -1;
 }
 
@@ -233,6 +236,10 @@ gen(const gen_opts_t *o)
 
     for (k = 0; k < o->ticks; k++) {
         left = PER_TICK;
+
+        if (o->burst_at >= 0 && (k == o->burst_at || k == o->burst_at + 1)) {
+            left *= o->burst_x;
+        }
 
         if (k % 10 == 0) {
             if (!in_range(k, o->no_pat_from, o->no_pat_to)) {
@@ -862,6 +869,29 @@ test_pcr_jump(void **state)
 }
 
 
+/*
+ * A switch to an input of another bit rate: a key frame burst right after
+ * a discontinuity is 20 ms of stream time by the PCRs, not the 800 ms the
+ * old rate would make of its bytes; no PAT or PMT interval error.
+ */
+
+static void
+test_rate_change_at_discontinuity(void **state)
+{
+    gen_opts_t  g;
+
+    (void) state;
+
+    gen_defaults(&g, 200);
+    g.pcr_jump_at = 102;
+    g.pcr_jump = 300 * MS_27M;
+    g.di_at = 102;
+    g.burst_at = 102;
+    g.burst_x = 40;
+    run_expect_only(&g, TSC_PAT_ERROR, 0);
+}
+
+
 static void
 test_pts_gap(void **state)
 {
@@ -1271,6 +1301,7 @@ main(void)
         cmocka_unit_test(test_cc_skip),
         cmocka_unit_test(test_cc_repeat),
         cmocka_unit_test(test_cc_discontinuity),
+        cmocka_unit_test(test_rate_change_at_discontinuity),
         cmocka_unit_test(test_cc_adaptation_only),
         cmocka_unit_test(test_sync_byte),
         cmocka_unit_test(test_sync_loss),

@@ -883,6 +883,49 @@ test_redact(void **state)
 }
 
 
+static void
+test_testsrc(void **state)
+{
+    srt_url_t  u;
+
+    (void) state;
+
+    ok("testsrc://", 0, &u);
+    assert_int_equal(u.scheme, SRT_URL_TESTSRC);
+    assert_int_equal(u.testsrc.width, 1280);
+    assert_int_equal(u.testsrc.height, 720);
+    assert_int_equal(u.testsrc.rate, 25);
+    assert_true(u.testsrc.bitrate == 3000000);
+    assert_int_equal(u.testsrc.tone, 1000);
+
+    ok("testsrc://?size=640x360&rate=50&bitrate=800k&tone=0", 0, &u);
+    assert_int_equal(u.testsrc.width, 640);
+    assert_int_equal(u.testsrc.height, 360);
+    assert_int_equal(u.testsrc.rate, 50);
+    assert_true(u.testsrc.bitrate == 800000);
+    assert_int_equal(u.testsrc.tone, 0);
+
+    ok("testsrc://?bitrate=12M&&size=1920x1080", 0, &u);
+    assert_true(u.testsrc.bitrate == 12000000);
+    assert_int_equal(u.testsrc.width, 1920);
+
+    bad("testsrc://", 1, "testsrc:// is an input only");
+    bad("testsrc://host", 0, "takes no host");
+    bad("testsrc://?size=640", 0, "invalid size \"640\"");
+    bad("testsrc://?size=641x360", 0, "invalid size");
+    bad("testsrc://?size=8x8", 0, "invalid size");
+    bad("testsrc://?size=99999x360", 0, "invalid size");
+    bad("testsrc://?rate=0", 0, "invalid rate \"0\"");
+    bad("testsrc://?rate=121", 0, "invalid rate");
+    bad("testsrc://?bitrate=10k", 0, "invalid bitrate \"10k\"");
+    bad("testsrc://?bitrate=1G", 0, "invalid bitrate");
+    bad("testsrc://?bitrate=M", 0, "invalid bitrate");
+    bad("testsrc://?tone=-1", 0, "invalid tone");
+    bad("testsrc://?tone", 0, "missing value for \"tone\"");
+    bad("testsrc://?colour=red", 0, "unknown testsrc parameter \"colour\"");
+}
+
+
 int
 main(void)
 {
@@ -906,6 +949,7 @@ main(void)
         cmocka_unit_test(test_srt_errors),
         cmocka_unit_test(test_srt_udp_unchanged),
         cmocka_unit_test(test_redact),
+        cmocka_unit_test(test_testsrc),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -233,8 +233,18 @@ tsc_clk_pcr(ts_check_t *c, unsigned pid, int64_t pcr, int di, uint64_t off)
         tsc_clk_anchor(c, c->clk_t + d, off, pcr);
 
     } else {
-        /* a step or a discontinuity: go on by byte position */
+        /*
+         * A step or a discontinuity: go on by byte position up to here,
+         * then hold the clock until the next PCR gives the new rate.  The
+         * old rate would misjudge the new stream: after a switch to an
+         * input of another bit rate, a burst from its key frame would
+         * count as seconds (or milliseconds) of stream time.
+         */
         tsc_clk_anchor(c, tsc_clk_at(c, off), off, pcr);
+
+        if (c->opts.bitrate == 0) {
+            c->clk_rate = 0;
+        }
     }
 }
 

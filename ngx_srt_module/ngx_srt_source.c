@@ -1,0 +1,287 @@
+/*
+ * Inputs made in-process: the test pattern ("testsrc://") and the route's
+ * slate ("slate on;" or "slate FILE;").  av_source.c makes the stream in a
+ * thread of the owner worker and writes it into one end of a datagram
+ * socket pair; the other end is read by the event loop exactly like a UDP
+ * input (lease, counters, analyzer, ring).  So a source never touches the
+ * ring or shared memory from its thread, and a worker that loses the
+ * input (reload) closes its end, which ends the thread.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include <libavutil/log.h>
+
+#include "ngx_srt_module.h"
+#include "av_source.h"
+
+
+#define NGX_SRT_SOURCE_SNDBUF   (4 * 1024 * 1024)
+#define NGX_SRT_SLATE_PRIORITY  1001        /* after every input */
+#define NGX_SRT_SLATE_DEFAULTS  "?bitrate=1M&tone=0"
+
+
+static void ngx_srt_source_log(void *data, int level, const char *msg);
+
+
+/* the font of the burnt-in text (fonts-dejavu-core) */
+static char  ngx_srt_source_font[] =
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+
+
+/*
+ * slate off | on [size=WxH] [rate=N] [bitrate=N] | FILE;
+ * The slate is one more input of the route, "slate", after all others.
+ */
+
+char *
+ngx_srt_slate_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_srt_main_conf_t  *mcf = conf;
+
+    u_char           *p, *last;
+    char              err[SRT_URL_ERR_LEN];
+    ngx_uint_t        i;
+    ngx_str_t        *value, query;
+    ngx_srt_route_t  *rt;
+    ngx_srt_input_t  *in;
+    ngx_file_info_t   fi;
+
+    rt = mcf->current;
+    value = cf->args->elts;
+
+    if (rt->slate_set) {
+        return "is duplicate";
+    }
+
+    rt->slate_set = 1;
+
+    if (ngx_strcmp(value[1].data, "off") == 0 && cf->args->nelts == 2) {
+        return NGX_CONF_OK;
+    }
+
+    in = ngx_srt_input_create(cf, rt, NGX_SRT_SLATE_PRIORITY);
+    if (in == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_str_set(&in->id, "slate");
+    rt->slate = in;
+    in->slate = 1;
+    in->local = 1;
+
+    if (ngx_strcmp(value[1].data, "on") != 0) {
+
+        /* a TS file, looped */
+
+        if (cf->args->nelts > 2) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"slate\" with a file takes no parameters");
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_conf_full_name(cf->cycle, &value[1], 1) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_file_info(value[1].data, &fi) == NGX_FILE_ERROR
+            || !ngx_is_file(&fi))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                               "slate file \"%V\" is not a readable file",
+                               &value[1]);
+            return NGX_CONF_ERROR;
+        }
+
+        in->slate_file = value[1];
+
+        in->url.len = sizeof("slate:") - 1 + value[1].len;
+        in->url.data = ngx_pnalloc(cf->pool, in->url.len);
+        if (in->url.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_sprintf(in->url.data, "slate:%V", &value[1]);
+
+        in->parsed.scheme = SRT_URL_TESTSRC;
+
+        return NGX_CONF_OK;
+    }
+
+    /* the built-in card: the test pattern's parameters, other defaults */
+
+    query.len = sizeof(NGX_SRT_SLATE_DEFAULTS) - 1;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        query.len += 1 + value[i].len;
+    }
+
+    query.data = ngx_pnalloc(cf->pool, query.len);
+    if (query.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    last = query.data + query.len;
+    p = ngx_cpymem(query.data, NGX_SRT_SLATE_DEFAULTS,
+                   sizeof(NGX_SRT_SLATE_DEFAULTS) - 1);
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        p = ngx_slprintf(p, last, "&%V", &value[i]);
+    }
+
+    if (srt_url_testsrc_parse((char *) query.data, query.len, &in->parsed,
+                              err)
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid slate: %s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_str_set(&in->url, "slate");
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Owner worker: starts the thread and reads its socket as a UDP input.
+ * A failure leaves the input silent (its health says so) and is logged;
+ * it never stops the worker.
+ */
+
+ngx_int_t
+ngx_srt_source_open(ngx_cycle_t *cycle, ngx_srt_input_t *in)
+{
+    int                 sv[2], size;
+    char                err[AV_SOURCE_ERR_LEN];
+    u_char              name[512];
+    ngx_connection_t   *c;
+    av_source_conf_t    conf;
+    srt_url_testsrc_t  *t;
+
+    av_log_set_level(AV_LOG_ERROR);
+
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_socket_errno,
+                      "input \"%V\": socketpair() failed", &in->url);
+        return NGX_OK;
+    }
+
+    /* room for a key frame burst */
+    size = NGX_SRT_SOURCE_SNDBUF;
+    (void) setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof(int));
+
+    if (ngx_nonblocking(sv[0]) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_socket_errno,
+                      "input \"%V\": " ngx_nonblocking_n " failed", &in->url);
+        goto failed;
+    }
+
+    ngx_memzero(&conf, sizeof(av_source_conf_t));
+
+    t = &in->parsed.testsrc;
+
+    if (in->slate_file.len) {
+        conf.file = (char *) in->slate_file.data;
+
+    } else {
+        conf.pattern = in->slate ? AV_SOURCE_SLATE : AV_SOURCE_TESTSRC;
+        conf.width = t->width;
+        conf.height = t->height;
+        conf.fps = t->rate;
+        conf.bitrate = t->bitrate;
+        conf.tone = t->tone;
+        conf.font = ngx_srt_source_font;
+
+        ngx_snprintf((u_char *) conf.title, AV_SOURCE_TEXT_LEN - 1,
+                     "%V%Z", &in->route->name);
+        ngx_cpystrn((u_char *) conf.text, (u_char *) "no signal",
+                    AV_SOURCE_TEXT_LEN);
+    }
+
+    ngx_snprintf(name, sizeof(name) - 1, "input \"%V\" of route \"%V\"%Z",
+                 &in->url, &in->route->name);
+
+    conf.name = (char *) name;
+    conf.fd = sv[1];
+    conf.log = ngx_srt_source_log;
+
+    c = ngx_get_connection(sv[0], cycle->log);
+    if (c == NULL) {
+        goto failed;
+    }
+
+    in->source = av_source_start(&conf, err, sizeof(err));
+
+    if (in->source == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "input \"%V\" of route \"%V\": %s", &in->url,
+                      &in->route->name, err);
+        ngx_free_connection(c);
+        goto failed;
+    }
+
+    c->log = cycle->log;
+    c->read->log = cycle->log;
+    c->write->log = cycle->log;
+
+    in->own_socket = 1;
+
+    return ngx_srt_udp_input_attach(cycle, in, c);
+
+failed:
+
+    (void) close(sv[0]);
+    (void) close(sv[1]);
+
+    return NGX_OK;
+}
+
+
+/* closes the reading end, then lets the thread go */
+
+void
+ngx_srt_source_stop(ngx_srt_input_t *in, ngx_uint_t wait)
+{
+    ngx_srt_udp_input_stop(in);
+
+    if (in->source) {
+        av_source_stop(in->source, wait);
+        in->source = NULL;
+    }
+}
+
+
+/* the slate says since when the route has had no signal */
+
+void
+ngx_srt_slate_since(ngx_srt_input_t *slate, time_t since)
+{
+    u_char     text[AV_SOURCE_TEXT_LEN];
+    ngx_tm_t   tm;
+
+    if (slate->source == NULL || slate->slate_file.len) {
+        return;
+    }
+
+    ngx_localtime(since, &tm);
+
+    ngx_snprintf(text, sizeof(text), "no signal since %02d:%02d:%02d%Z",
+                 tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+
+    av_source_set_text(slate->source, (char *) text);
+}
+
+
+/* from the source's thread: nginx's log writes are plain write()s */
+
+static void
+ngx_srt_source_log(void *data, int level, const char *msg)
+{
+    static ngx_uint_t  levels[] = { NGX_LOG_ERR, NGX_LOG_WARN, NGX_LOG_INFO };
+
+    ngx_log_error(levels[level < 3 ? level : 2], ngx_cycle->log, 0, "%s",
+                  msg);
+}

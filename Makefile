@@ -13,7 +13,7 @@ NGX_BUILD  := $(BUILD)/nginx
 MODULES    := $(BUILD)/modules
 CC         ?= cc
 
-DEB_PACKAGES := nginx nginx-dev libsrt-openssl-dev srt-tools libsqlite3-dev \
+DEB_PACKAGES := nginx nginx-dev libsrt-gnutls-dev srt-tools libsqlite3-dev \
 	libssl-dev libjansson-dev libjwt-dev libavcodec-dev libavformat-dev \
 	libavutil-dev libavfilter-dev libswscale-dev libswresample-dev ffmpeg \
 	libnginx-mod-rtmp libcmocka-dev perl libpcre2-dev zlib1g-dev \

@@ -119,7 +119,7 @@ trap_cleanup
 # ---- build --------------------------------------------------------------------
 
 mkdir -p "$OUT" "$RAW" "$RUN"
-make -s -C "$HERE" OUT="$BIN" all srt >&2 || die "build failed (srtrecv needs libsrt-openssl-dev)"
+make -s -C "$HERE" OUT="$BIN" all srt >&2 || die "build failed (srtrecv needs libsrt-gnutls-dev)"
 command -v "$SLT" >/dev/null || log "warning: $SLT not found: slt cases will be skipped"
 
 # ---- port check -----------------------------------------------------------------

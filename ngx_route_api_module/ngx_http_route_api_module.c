@@ -714,7 +714,7 @@ ngx_http_route_api_failover(ngx_srt_route_t *rt)
     }
 
     o = json_pack("{s:s, s:I, s:I, s:b, s:b, s:o, s:I, s:I, s:I, s:I, s:I,"
-                  " s:I, s:I, s:I, s:I}",
+                  " s:I, s:I, s:I, s:I, s:I}",
                   "mode", fo->manual ? "manual" : "auto",
                   "timeout_ms", (json_int_t) rt->failover_timeout,
                   "revert_after_ms", (json_int_t) rt->revert_after,
@@ -726,6 +726,8 @@ ngx_http_route_api_failover(ngx_srt_route_t *rt)
                   "errors", (json_int_t) fo->by_reason[NGX_SRT_SWITCH_ERRORS],
                   "reverts", (json_int_t) fo->by_reason[NGX_SRT_SWITCH_REVERT],
                   "manual", (json_int_t) fo->by_reason[NGX_SRT_SWITCH_MANUAL],
+                  "restores",
+                  (json_int_t) fo->by_reason[NGX_SRT_SWITCH_RESTORE],
                   "dropped", (json_int_t) fo->dropped,
                   "discontinuities", (json_int_t) fo->di_packets,
                   "psi_versions", (json_int_t) fo->psi_versions,

@@ -438,6 +438,7 @@ ngx_route_api_ep_state(json_t *o, ngx_srt_route_t *rt, ngx_uint_t output,
     ngx_str_t           id;
     ngx_uint_t          i;
     const char         *status;
+    ngx_srt_input_t   **inp;
     ngx_srt_output_t  **outp;
 
     id.data = (u_char *) json_string_value(json_object_get(o, "id"));
@@ -445,10 +446,17 @@ ngx_route_api_ep_state(json_t *o, ngx_srt_route_t *rt, ngx_uint_t output,
 
     live = NULL;
 
-    if (rt && !output && rt->input && rt->input->id.len == id.len
-        && ngx_strncmp(rt->input->id.data, id.data, id.len) == 0)
-    {
-        live = ngx_http_route_api_input(rt->input);
+    if (rt && !output) {
+        inp = rt->inputs.elts;
+
+        for (i = 0; i < rt->inputs.nelts; i++) {
+            if (inp[i]->id.len == id.len
+                && ngx_strncmp(inp[i]->id.data, id.data, id.len) == 0)
+            {
+                live = ngx_http_route_api_input(inp[i]);
+                break;
+            }
+        }
     }
 
     if (rt && output) {
@@ -475,7 +483,7 @@ ngx_route_api_ep_state(json_t *o, ngx_srt_route_t *rt, ngx_uint_t output,
         status = "disabled";
 
     } else if (!output && rt) {
-        status = "standby";     /* not the active input */
+        status = "standby";     /* not run: over 8 inputs, or failed */
 
     } else {
         status = "starting";    /* not yet applied by this worker */

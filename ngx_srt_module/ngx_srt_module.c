@@ -675,8 +675,9 @@ ngx_srt_input(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     char              err[SRT_URL_ERR_LEN];
     ngx_int_t         priority;
     ngx_str_t        *value;
+    ngx_uint_t        i;
     ngx_srt_route_t  *rt;
-    ngx_srt_input_t  *in;
+    ngx_srt_input_t  *in, **inp;
 
     rt = mcf->current;
     value = cf->args->elts;
@@ -710,6 +711,19 @@ ngx_srt_input(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
        shared memory and the API */
     if (ngx_srt_redact(cf, &value[1], &in->url) != NGX_OK) {
         return NGX_CONF_ERROR;
+    }
+
+    inp = rt->inputs.elts;
+
+    for (i = 0; i < rt->inputs.nelts - 1; i++) {
+        if (inp[i]->url.len == in->url.len
+            && ngx_strncmp(inp[i]->url.data, in->url.data, in->url.len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "route \"%V\" has the input \"%V\" twice",
+                               &rt->name, &in->url);
+            return NGX_CONF_ERROR;
+        }
     }
 
     if (srt_url_parse((char *) value[1].data, value[1].len, 0, &in->parsed,

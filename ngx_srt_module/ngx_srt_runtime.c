@@ -34,12 +34,13 @@ static void ngx_srt_runtime_update(ngx_cycle_t *cycle,
     ngx_uint_t fresh);
 static void ngx_srt_runtime_destroy(ngx_srt_main_conf_t *mcf,
     ngx_srt_route_t *rt);
-static ngx_srt_endpoint_desc_t *ngx_srt_runtime_active_input(
-    ngx_srt_route_desc_t *d);
+static uint32_t ngx_srt_runtime_inputs_hash(ngx_srt_route_desc_t *d);
 static ngx_srt_input_t *ngx_srt_runtime_input(ngx_cycle_t *cycle,
     ngx_srt_main_conf_t *mcf, ngx_srt_route_t *rt,
     ngx_srt_endpoint_desc_t *e);
 static void ngx_srt_runtime_input_free(ngx_srt_route_t *rt);
+static void ngx_srt_runtime_input_release(ngx_srt_route_t *rt,
+    ngx_srt_input_t *in);
 static ngx_srt_output_t *ngx_srt_runtime_output(ngx_cycle_t *cycle,
     ngx_srt_main_conf_t *mcf, ngx_srt_route_t *rt,
     ngx_srt_endpoint_desc_t *e);
@@ -309,20 +310,24 @@ ngx_srt_runtime_update(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
 {
     uint32_t                  hash;
     ngx_uint_t                i, j, n;
+    ngx_srt_input_t          *in, **inp;
     ngx_srt_output_t        **outp, *out;
-    ngx_srt_endpoint_desc_t  *e, *active;
+    ngx_srt_endpoint_desc_t  *e;
 
-    /* the input: replaced when another one is active or its URL changed */
+    /*
+     * The inputs: every enabled one runs, the most preferred first, and
+     * the selector fails over between them.  Any change of the set (an
+     * input added, removed, disabled, its URL or priority changed) starts
+     * the route's inputs again; its outputs and players stay.
+     */
 
-    active = ngx_srt_runtime_active_input(d);
-    hash = active ? ngx_srt_runtime_hash(active) : 0;
+    hash = ngx_srt_runtime_inputs_hash(d);
 
-    if (rt->input == NULL || hash != rt->input_hash) {
+    if (rt->inputs.nelts == 0 || hash != rt->input_hash) {
 
-        if (rt->input) {
+        if (rt->inputs.nelts) {
             ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
-                          "srt route \"%V\": input \"%V\" removed",
-                          &rt->name, &rt->input->id);
+                          "srt route \"%V\": inputs changed", &rt->name);
 
             if (rt->worker == (ngx_uint_t) ngx_worker) {
                 ngx_srt_selector_stop(rt);
@@ -331,28 +336,62 @@ ngx_srt_runtime_update(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
             ngx_srt_runtime_input_free(rt);
         }
 
-        rt->input_hash = 0;
+        rt->input_hash = hash;
+        e = d->inputs.elts;
 
-        if (active) {
-            rt->input = ngx_srt_runtime_input(cycle, mcf, rt, active);
-
-            if (rt->input) {
-                /* API routes run one input (the enabled one preferred) */
-                *(ngx_srt_input_t **) rt->inputs.elts = rt->input;
-                rt->inputs.nelts = 1;
-                rt->input->index = 0;
-                rt->input_hash = hash;
-
-                if (rt->worker == (ngx_uint_t) ngx_worker) {
-                    if (!fresh) {
-                        /* positions in the old input's ring mean nothing
-                           in the new one */
-                        rt->selector->pos_valid = 0;
-                    }
-
-                    (void) ngx_srt_selector_start(cycle, rt);
-                }
+        for (j = 0; j < d->inputs.nelts; j++) {
+            if (!e[j].enabled) {
+                continue;
             }
+
+            if (rt->inputs.nelts == NGX_SRT_MAX_INPUTS) {
+                ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                              "srt route \"%V\": more than %d enabled "
+                              "inputs, \"%V\" is not run", &rt->name,
+                              NGX_SRT_MAX_INPUTS, &e[j].id);
+                continue;
+            }
+
+            in = ngx_srt_runtime_input(cycle, mcf, rt, &e[j]);
+            if (in == NULL) {
+                continue;
+            }
+
+            in->priority = e[j].priority;
+
+            inp = ngx_array_push(&rt->inputs);
+            if (inp == NULL) {
+                ngx_srt_runtime_input_release(rt, in);
+                continue;
+            }
+
+            /* by priority; equal ones keep the order of the route */
+            for (i = rt->inputs.nelts - 1;
+                 i > 0 && inp[-1]->priority > in->priority;
+                 i--, inp--)
+            {
+                inp[0] = inp[-1];
+            }
+
+            *inp = in;
+        }
+
+        inp = rt->inputs.elts;
+
+        for (i = 0; i < rt->inputs.nelts; i++) {
+            inp[i]->index = i;
+        }
+
+        rt->input = rt->inputs.nelts ? inp[0] : NULL;
+
+        if (rt->input && rt->worker == (ngx_uint_t) ngx_worker) {
+            if (!fresh) {
+                /* positions in the old inputs' rings mean nothing in the
+                   new ones */
+                rt->selector->pos_valid = 0;
+            }
+
+            (void) ngx_srt_selector_start(cycle, rt);
         }
     }
 
@@ -463,7 +502,7 @@ ngx_srt_runtime_destroy(ngx_srt_main_conf_t *mcf, ngx_srt_route_t *rt)
         }
     }
 
-    if (rt->input) {
+    if (rt->inputs.nelts) {
         ngx_srt_selector_stop(rt);
         ngx_srt_runtime_input_free(rt);
     }
@@ -489,25 +528,34 @@ ngx_srt_runtime_destroy(ngx_srt_main_conf_t *mcf, ngx_srt_route_t *rt)
 }
 
 
-/* the enabled input with the lowest priority, then the lowest id */
+/* what decides the running inputs: ids, URLs and priorities of the
+   enabled ones, in order */
 
-static ngx_srt_endpoint_desc_t *
-ngx_srt_runtime_active_input(ngx_srt_route_desc_t *d)
+static uint32_t
+ngx_srt_runtime_inputs_hash(ngx_srt_route_desc_t *d)
 {
+    uint32_t                  crc, h;
     ngx_uint_t                i;
-    ngx_srt_endpoint_desc_t  *e, *best;
+    ngx_srt_endpoint_desc_t  *e;
 
     e = d->inputs.elts;
-    best = NULL;
+
+    ngx_crc32_init(crc);
 
     for (i = 0; i < d->inputs.nelts; i++) {
-        if (e[i].enabled && (best == NULL || e[i].priority < best->priority))
-        {
-            best = &e[i];
+        if (!e[i].enabled) {
+            continue;
         }
+
+        h = ngx_srt_runtime_hash(&e[i]);
+        ngx_crc32_update(&crc, (u_char *) &h, sizeof(uint32_t));
+        ngx_crc32_update(&crc, (u_char *) &e[i].priority,
+                         sizeof(e[i].priority));
     }
 
-    return best;
+    ngx_crc32_final(crc);
+
+    return crc;
 }
 
 
@@ -555,7 +603,7 @@ ngx_srt_runtime_input(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
         goto failed;
     }
 
-    /* with one input per route it lives in the selector's worker */
+    /* all of a route's inputs live in the selector's worker */
     in->worker = rt->worker;
 
     if (ngx_srt_shm_input(mcf, cycle->log, in) != NGX_OK) {
@@ -634,14 +682,26 @@ ngx_srt_runtime_srt_input(ngx_srt_route_t *rt, ngx_srt_input_t *in)
 static void
 ngx_srt_runtime_input_free(ngx_srt_route_t *rt)
 {
-    ngx_srt_input_t  *in;
+    ngx_uint_t         i, n;
+    ngx_srt_input_t  **inp;
 
-    in = rt->input;
+    inp = rt->inputs.elts;
+    n = rt->inputs.nelts;
+
     rt->input = NULL;
     rt->inputs.nelts = 0;
 
-    /* the SRT thread's publisher or caller goes first */
+    for (i = 0; i < n; i++) {
+        ngx_srt_runtime_input_release(rt, inp[i]);
+    }
+}
 
+
+/* the SRT thread's publisher or caller goes first */
+
+static void
+ngx_srt_runtime_input_release(ngx_srt_route_t *rt, ngx_srt_input_t *in)
+{
     if (in->srt) {
         ngx_srt_libsrt_release(rt, in, NULL, in->pool);
         return;

@@ -228,6 +228,11 @@ ngx_srt_selector_switch(ngx_srt_route_t *rt, ngx_srt_input_t *in,
     fo->last_from = from->index;
     fo->last_reason = reason;
     fo->last_msec = ngx_srt_unix_msec();
+
+    if (!in->slate) {
+        fo->no_input = 0;       /* a signal again, said at once */
+    }
+
     (void) ngx_atomic_fetch_add(&fo->switches, 1);
     (void) ngx_atomic_fetch_add(&fo->by_reason[reason], 1);
 

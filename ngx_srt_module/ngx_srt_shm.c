@@ -206,11 +206,26 @@ ngx_srt_shm_input(ngx_srt_main_conf_t *mcf, ngx_log_t *log,
     ngx_srt_dir_t    *dir;
     ngx_slab_pool_t  *pool;
 
+    ngx_str_t         key;
+    u_char            buf[128];
+
     pool = (ngx_slab_pool_t *) mcf->zone->shm.addr;
     dir = pool->data;
 
+    /*
+     * nginx.conf inputs by URL (unique in a route); API inputs by id, as
+     * their outputs: two of them may have one URL (testsrc://), and a URL
+     * may change under an id
+     */
+    key = in->url;
+
+    if (in->pool) {
+        key.data = buf;
+        key.len = ngx_snprintf(buf, sizeof(buf), "api:%V", &in->id) - buf;
+    }
+
     if (ngx_srt_shm_ring(pool, dir, log, &in->ring, in->route->ring_size,
-                         &in->route->name, &in->url)
+                         &in->route->name, &key)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -218,7 +233,7 @@ ngx_srt_shm_input(ngx_srt_main_conf_t *mcf, ngx_log_t *log,
 
     in->stats = ngx_srt_shm_get(pool, dir, log, sizeof(ngx_srt_shm_input_t),
                                 &created, "in/%V/%V", &in->route->name,
-                                &in->url);
+                                &key);
     if (in->stats == NULL) {
         return NGX_ERROR;
     }

@@ -35,7 +35,7 @@ for my $bad (["input udp://127.0.0.1:$pa priority=x;", qr/priority=N/],
              ["input udp://127.0.0.1:$pa; timestamps smooth;",
               qr/continuous/],
              ["input udp://127.0.0.1:$pa; input udp://127.0.0.1:$pa;",
-              qr/conflicts/])
+              qr/conflicts|twice/])
 {
     $gw->write_conf(srt => "route x { $bad->[0] output udp://127.0.0.1:$out; }");
     my ($rc, $text) = $gw->nginx_t;

@@ -23,7 +23,7 @@ my $tscheck = "$FindBin::Bin/../build/tools/tscheck";
 plan skip_all => "$tscheck missing: run make tools" unless -x $tscheck;
 
 my $gw = SRTGW->new(workers => 2);
-my ($o1, $pa, $o2, $pb, $o3, $o4) = $gw->ports(6);
+my ($o1, $pa, $o2, $pb, $o3, $o4, $pc) = $gw->ports(7);
 my $p = $gw->prefix;
 
 # a 2 s clip for the file slate, and the primary's media
@@ -223,18 +223,34 @@ ok($dec && $err !~ /error/i, 'ffmpeg decodes the looped slate') or diag($err);
 
 # ---------------------------------------------------------------- API
 
+# an API route: a UDP primary and the test pattern as its backup
+my $fc = $gw->sender(file => "$p/a.ts", port => $pc, loop => 1);
 $res = $gw->api_req('POST', '/api/routes',
                     { name => 'apitest',
-                      inputs => [{ url => 'testsrc://?size=320x180&bitrate=300k' }],
+                      inputs => [{ id => 'main', url => "udp://127.0.0.1:$pc" },
+                                 { id => 'pattern', priority => 5,
+                                   url => 'testsrc://?size=320x180&bitrate=300k' }],
                       outputs => [{ url => "udp://127.0.0.1:$o4" }] });
-is($res->{status}, 201, 'API route with a testsrc:// input: 201')
+is($res->{status}, 201, 'API route with a testsrc:// backup: 201')
     or diag(explain $res);
-$r = $gw->wait_route('apitest', sub { $_[0]{inputs}[0]{bitrate} }, 10);
-ok($r, 'its pattern has a bit rate');
+$r = $gw->wait_route('apitest', sub {
+    my $in = $_[0]{inputs};
+    $in->[0]{healthy} && $in->[1]{healthy} && $_[0]{active_input} eq 'main'
+}, 10);
+ok($r, 'both inputs run and are healthy, the primary plays')
+    or diag(explain $gw->route('apitest'));
 $rx = $gw->udp_receiver($o4);
-$gw->collect(sinks => [$rx], duration => 2);
+$killed = undef;
+$gw->collect(sinks => [$rx], duration => 3.5,
+             events => [[1.5, sub { $fc->stop; $killed = time }]]);
+$r = $gw->route('apitest');
+is($r->{active_input}, 'pattern', 'the API route failed over to its backup');
+$gap = SRTGW::max_gap($rx->{chunks}, $killed - 1, $killed + 1.5);
+ok($gap < 0.7, sprintf('gap %.0f ms (default timeout 500 ms)', $gap * 1000));
 ($rc, $j) = tscheck_file('api', $rx->{body});
-ok(length $rx->{body} > 50_000 && $rc == 0, 'and it plays, clean');
+is(p1_errors($j), '', 'tscheck: no priority-1 error across the failover');
+$res = $gw->api_req('POST', '/api/routes/apitest/switch', { input => 'main' });
+is($res->{status}, 409, 'a switch to the silent primary: 409');
 $res = $gw->api_req('POST', '/api/routes',
                     { name => 'apibad',
                       inputs => [{ url => 'testsrc://?size=1x1' }],

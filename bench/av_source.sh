@@ -20,12 +20,12 @@ ffmpeg_cpu() {
     local size=$1 rate=$2 br=$3 t0 t1
     local font=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
     /usr/bin/time -f '%U %S' -o bench/out/ffmpeg.time \
-    ffmpeg -nostdin -loglevel error -re -t $((secs + 1)) \
+    ffmpeg -nostdin -loglevel error -re \
         -f lavfi -i "testsrc2=size=$size:rate=$rate,drawtext=fontfile=$font:text='%{localtime}':fontsize=72:fontcolor=white:box=1:boxcolor=black@0.7:x=(w-tw)/2:y=h-th*2" \
         -f lavfi -i "sine=frequency=1000:sample_rate=48000" \
         -c:v libx264 -preset veryfast -tune zerolatency -threads 1 -g "$rate" \
         -b:v "$br" -maxrate "$br" -bufsize "$br" -c:a aac -b:a 128k \
-        -muxrate $((br * 6 / 5 + 200000)) -f mpegts \
+        -muxrate $((br * 6 / 5 + 200000)) -t $((secs + 1)) -f mpegts \
         "udp://127.0.0.1:9?pkt_size=1316" 2>/dev/null || true
     awk -v s=$((secs + 1)) '{printf "%.3f\n", ($1 + $2) / s}' bench/out/ffmpeg.time
 }

@@ -421,7 +421,11 @@ av_source_gen_encoders(av_source_t *src, av_source_gen_t *g)
     snprintf(gop, sizeof(gop), "scenecut=0:keyint=%d", src->conf.fps);
 
     opts = NULL;
-    (void) av_dict_set(&opts, "preset", "veryfast", 0);
+    /* the slate is still but for its clock, and runs all the time: the
+       cheapest preset codes it well enough */
+    (void) av_dict_set(&opts, "preset",
+                       src->conf.pattern == AV_SOURCE_SLATE ? "ultrafast"
+                                                            : "veryfast", 0);
     (void) av_dict_set(&opts, "tune", "zerolatency", 0);
     (void) av_dict_set(&opts, "x264-params", gop, 0);
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ av_source_t *
 av_source_start(const av_source_conf_t *conf, char *err, size_t errlen)
 {
     int             rc;
+    sigset_t        all, old;
     av_source_t    *src;
     pthread_attr_t  attr;
 
@@ -82,8 +84,13 @@ av_source_start(const av_source_conf_t *conf, char *err, size_t errlen)
     (void) pthread_attr_init(&attr);
     (void) pthread_attr_setstacksize(&attr, 8 * 1024 * 1024);
 
+    /* signals are the caller's (nginx's event loop): none for the thread */
+    (void) sigfillset(&all);
+    (void) pthread_sigmask(SIG_SETMASK, &all, &old);
+
     rc = pthread_create(&src->tid, &attr, av_source_main, src);
 
+    (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
     (void) pthread_attr_destroy(&attr);
 
     if (rc != 0) {

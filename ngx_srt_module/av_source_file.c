@@ -17,16 +17,16 @@
 
 
 static int av_source_file_open(av_source_t *src, AVFormatContext **ic,
-    int **map);
+    int **map, int *nmap);
 static int av_source_file_span(av_source_t *src, AVFormatContext *ic,
-    int *map, int64_t *first, int64_t *len);
+    int *map, int nmap, int64_t *first, int64_t *len);
 
 
 int
 av_source_loop_file(av_source_t *src)
 {
-    int               rc, *map;
-    int64_t           first, len, offset, shift;
+    int               rc, *map, nmap;
+    int64_t           first, len, offset, shift, packets;
     AVPacket         *pkt;
     AVStream         *ist, *ost;
     AVFormatContext  *ic;
@@ -36,8 +36,8 @@ av_source_loop_file(av_source_t *src)
     pkt = av_packet_alloc();
 
     if (pkt == NULL
-        || av_source_file_open(src, &ic, &map) != 0
-        || av_source_file_span(src, ic, map, &first, &len) != 0)
+        || av_source_file_open(src, &ic, &map, &nmap) != 0
+        || av_source_file_span(src, ic, map, nmap, &first, &len) != 0)
     {
         goto done;
     }
@@ -51,11 +51,25 @@ av_source_loop_file(av_source_t *src)
 
     src->t0 = av_source_now();
     offset = 0;
+    packets = 0;
 
     for ( ;; ) {
+        if (__atomic_load_n(&src->stop, __ATOMIC_ACQUIRE)) {
+            break;
+        }
+
         rc = av_read_frame(ic, pkt);
 
         if (rc == AVERROR_EOF) {
+
+            /* the file changed under us (truncated): do not spin */
+            if (packets == 0) {
+                av_source_log(src, 0, "\"%s\" has no packets any more",
+                              src->conf.file);
+                goto done;
+            }
+
+            packets = 0;
             offset += len;
             __atomic_add_fetch(&src->stats.loops, 1, __ATOMIC_RELAXED);
 
@@ -74,11 +88,15 @@ av_source_loop_file(av_source_t *src)
             goto done;
         }
 
-        if (map[pkt->stream_index] < 0 || pkt->dts == AV_NOPTS_VALUE) {
+        /* a stream that appeared after the probe is not ours */
+        if (pkt->stream_index >= nmap || map[pkt->stream_index] < 0
+            || pkt->dts == AV_NOPTS_VALUE)
+        {
             av_packet_unref(pkt);
             continue;
         }
 
+        packets++;
         ist = ic->streams[pkt->stream_index];
 
         /* wait until the packet is due, then shift it by the loops */
@@ -132,7 +150,8 @@ done:
 /* opens the file and adds its audio and video streams to the muxer */
 
 static int
-av_source_file_open(av_source_t *src, AVFormatContext **ic, int **map)
+av_source_file_open(av_source_t *src, AVFormatContext **ic, int **map,
+    int *nmap)
 {
     int        rc, i, nout;
     AVStream  *ist, *ost;
@@ -150,7 +169,9 @@ av_source_file_open(av_source_t *src, AVFormatContext **ic, int **map)
         return -1;
     }
 
-    *map = calloc((*ic)->nb_streams, sizeof(int));
+    *nmap = (*ic)->nb_streams;
+
+    *map = calloc(*nmap, sizeof(int));
     if (*map == NULL) {
         return -1;
     }
@@ -198,7 +219,7 @@ av_source_file_open(av_source_t *src, AVFormatContext **ic, int **map)
 
 static int
 av_source_file_span(av_source_t *src, AVFormatContext *ic, int *map,
-    int64_t *first, int64_t *len)
+    int nmap, int64_t *first, int64_t *len)
 {
     int        rc;
     int64_t    dts, dur, end;
@@ -215,7 +236,9 @@ av_source_file_span(av_source_t *src, AVFormatContext *ic, int *map,
 
     while ((rc = av_read_frame(ic, pkt)) >= 0) {
 
-        if (map[pkt->stream_index] >= 0 && pkt->dts != AV_NOPTS_VALUE) {
+        if (pkt->stream_index < nmap && map[pkt->stream_index] >= 0
+            && pkt->dts != AV_NOPTS_VALUE)
+        {
             st = ic->streams[pkt->stream_index];
             dts = av_rescale_q(pkt->dts, st->time_base, AV_SOURCE_US);
 

@@ -377,7 +377,9 @@ ngx_srt_failover_check(ngx_event_t *ev)
     if (active->slate) {
         best = ngx_srt_failover_best(rt, active);
 
-        if (best && !fo->manual && rt->next == NULL) {
+        if (best && rt->next == NULL
+            && !(fo->manual && fo->last_reason == NGX_SRT_SWITCH_MANUAL))
+        {
             ngx_srt_failover_begin(rt, best, NGX_SRT_SWITCH_RESTORE, now);
         }
 

@@ -58,6 +58,7 @@ static ngx_int_t ngx_srt_runtime_redact(ngx_pool_t *pool, ngx_str_t *url,
 ngx_srt_reconcile_pt  ngx_srt_reconcile;
 
 static int64_t        ngx_srt_applied = -1;   /* generation applied here */
+static ngx_uint_t     ngx_srt_runtime_exiting;
 
 
 /*
@@ -210,6 +211,8 @@ ngx_srt_runtime_exit(ngx_cycle_t *cycle)
         return;
     }
 
+    ngx_srt_runtime_exiting = 1;
+
     while (mcf->api_routes.nelts) {
         rtp = mcf->api_routes.elts;
         ngx_srt_runtime_destroy(mcf, rtp[mcf->api_routes.nelts - 1]);
@@ -323,7 +326,7 @@ ngx_srt_runtime_update(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
 
     hash = ngx_srt_runtime_inputs_hash(d);
 
-    if (rt->inputs.nelts == 0 || hash != rt->input_hash) {
+    if (hash != rt->input_hash) {
 
         if (rt->inputs.nelts) {
             ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
@@ -708,7 +711,8 @@ ngx_srt_runtime_input_release(ngx_srt_route_t *rt, ngx_srt_input_t *in)
     }
 
     if (in->local) {
-        ngx_srt_source_stop(in, 0);
+        /* at exit the thread must be gone before the process is */
+        ngx_srt_source_stop(in, ngx_srt_runtime_exiting);
 
     } else {
         ngx_srt_udp_input_stop(in);

@@ -195,14 +195,17 @@ ngx_srt_source_open(ngx_cycle_t *cycle, ngx_srt_input_t *in)
         conf.tone = t->tone;
         conf.font = ngx_srt_source_font;
 
-        ngx_snprintf((u_char *) conf.title, AV_SOURCE_TEXT_LEN - 1,
-                     "%V%Z", &in->route->name);
+        *ngx_slprintf((u_char *) conf.title,
+                      (u_char *) conf.title + AV_SOURCE_TEXT_LEN - 1, "%V",
+                      &in->route->name)
+            = '\0';
         ngx_cpystrn((u_char *) conf.text, (u_char *) "no signal",
                     AV_SOURCE_TEXT_LEN);
     }
 
-    ngx_snprintf(name, sizeof(name) - 1, "input \"%V\" of route \"%V\"%Z",
-                 &in->url, &in->route->name);
+    *ngx_slprintf(name, name + sizeof(name) - 1,
+                  "input \"%V\" of route \"%V\"", &in->url, &in->route->name)
+        = '\0';
 
     conf.name = (char *) name;
     conf.fd = sv[1];

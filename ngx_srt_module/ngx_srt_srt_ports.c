@@ -55,7 +55,7 @@ ngx_srt_ports_signature(ngx_srt_main_conf_t *mcf, ngx_uint_t *count)
     uint32_t             crc;
     ngx_uint_t           i, j, n;
     ngx_srt_route_t    **rtp;
-    ngx_srt_input_t     *in;
+    ngx_srt_input_t     *in, **inp;
     ngx_srt_output_t   **outp;
 
     ngx_crc32_init(crc);
@@ -64,14 +64,18 @@ ngx_srt_ports_signature(ngx_srt_main_conf_t *mcf, ngx_uint_t *count)
     rtp = mcf->api_routes.elts;
 
     for (i = 0; i < mcf->api_routes.nelts; i++) {
-        in = rtp[i]->input;
+        inp = rtp[i]->inputs.elts;
 
-        /* the pointers and what they say: memory may be reused */
+        for (j = 0; j < rtp[i]->inputs.nelts; j++) {
+            in = inp[j];
 
-        if (in && in->srt && in->parsed.mode == SRT_URL_MODE_LISTENER) {
-            ngx_crc32_update(&crc, (u_char *) &in, sizeof(void *));
-            ngx_crc32_update(&crc, in->url.data, in->url.len);
-            n++;
+            /* the pointers and what they say: memory may be reused */
+
+            if (in->srt && in->parsed.mode == SRT_URL_MODE_LISTENER) {
+                ngx_crc32_update(&crc, (u_char *) &in, sizeof(void *));
+                ngx_crc32_update(&crc, in->url.data, in->url.len);
+                n++;
+            }
         }
 
         outp = rtp[i]->outputs.elts;
@@ -289,16 +293,22 @@ ngx_srt_ports_endpoints(ngx_srt_main_conf_t *mcf, ngx_array_t *eps)
 {
     ngx_uint_t           i, j;
     ngx_srt_route_t    **rtp;
-    ngx_srt_input_t     *in;
+    ngx_srt_input_t     *in, **inp;
     ngx_srt_output_t    *out, **outp;
     ngx_srt_ports_ep_t  *ep;
 
     rtp = mcf->api_routes.elts;
 
     for (i = 0; i < mcf->api_routes.nelts; i++) {
-        in = rtp[i]->input;
+        inp = rtp[i]->inputs.elts;
 
-        if (in && in->srt && in->parsed.mode == SRT_URL_MODE_LISTENER) {
+        for (j = 0; j < rtp[i]->inputs.nelts; j++) {
+            in = inp[j];
+
+            if (!in->srt || in->parsed.mode != SRT_URL_MODE_LISTENER) {
+                continue;
+            }
+
             ep = ngx_array_push(eps);
             if (ep == NULL) {
                 return NGX_ERROR;

@@ -106,16 +106,6 @@ sub di_set {
     return ($b3 & 0x20) && $len > 0 && ($flags & 0x80);
 }
 
-sub tscheck_file {
-    my ($name, $body) = @_;
-    open my $fh, '>:raw', "$p/$name.ts" or die $!;
-    print $fh $body;
-    close $fh;
-    my $text = `$tscheck --json $p/$name.ts`;
-    my $j = eval { decode_json($text) } || {};
-    return ($? >> 8, $j);
-}
-
 my $rx = $gw->udp_receiver($out);
 my $killed;
 $gw->collect(sinks => [$rx], duration => 5,
@@ -141,7 +131,7 @@ is_deeply([sort { $a <=> $b } grep { $_ != 0x1fff } keys %pids],
 my @di = grep { di_set($_) } @pk;
 ok(scalar(grep { pid_of($_) == 0x100 } @di) >= 1,
    'discontinuity indicator on the video PID after the switch');
-my ($rc, $j) = tscheck_file('failover', $rx->{body});
+my ($rc, $j) = $gw->tscheck_file('failover', $rx->{body});
 is($rc, 0, 'tscheck: exit 0 across the failover');
 my $p1 = $j->{priority1} || {};
 is(scalar(grep { $p1->{$_} } keys %$p1), 0, 'tscheck: no priority-1 error')
@@ -159,7 +149,7 @@ $gw->collect(sinks => [$rx], duration => 6);
 $r = $gw->route('fo');
 is($r->{active_input}, 'in0', 'back on the primary after revert_after');
 is($r->{failover}{reverts}, 1, 'one revert counted');
-($rc, $j) = tscheck_file('revert', $rx->{body});
+($rc, $j) = $gw->tscheck_file('revert', $rx->{body});
 $p1 = $j->{priority1} || {};
 is(scalar(grep { $p1->{$_} } keys %$p1), 0, 'tscheck: revert is clean')
     or diag(explain $j);
@@ -194,7 +184,7 @@ for my $n (1 .. 20) {
 sub state_active { my $x = $gw->route('fo'); $x ? $x->{active_input} // '' : '' }
 is($ok, 20, '20 manual switches done');
 $gw->collect(sinks => [$rx], duration => 1);
-($rc, $j) = tscheck_file('manual', $rx->{body});
+($rc, $j) = $gw->tscheck_file('manual', $rx->{body});
 $p1 = $j->{priority1} || {};
 is(scalar(grep { $p1->{$_} } keys %$p1), 0,
    'tscheck: no priority-1 error over 20 manual switches')

@@ -31,7 +31,7 @@ use Time::HiRes qw(time sleep);
 use Test::More;
 
 our @EXPORT_OK = qw(ts_packets ts_aligned ts_pid ts_cc_check ts_is_slice slice_divergence
-                    ts_first_pid slice_offset max_gap);
+                    ts_first_pid slice_offset max_gap p1_errors from_keyframe);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 our $ROOT = abs_path(File::Spec->catdir(
@@ -992,6 +992,45 @@ sub slice_divergence {
     return sprintf("starts at input offset %d, matches for %d of %d bytes "
                    . "(packet %d of %d)", $at, $lo, $n, int($lo / 188),
                    int($n / 188));
+}
+
+# tscheck --json on BODY (saved as PREFIX/NAME.ts): (exit status, report)
+sub tscheck_file {
+    my ($self, $name, $body) = @_;
+    my $bin = "$ROOT/build/tools/tscheck";
+    my $f = "$self->{prefix}/$name.ts";
+    open my $fh, '>:raw', $f or croak "$f: $!";
+    print $fh $body;
+    close $fh;
+    my $text = _run_capture($bin, '--json', $f);
+    my $rc = $? >> 8;
+    my $j = eval { JSON::PP::decode_json($text) } || {};
+    return ($rc, $j);
+}
+
+# the priority-1 indicators of a tscheck report that are not zero, as text
+sub p1_errors {
+    my $p1 = $_[0]{priority1} || {};
+    return join ' ', map { "$_=$p1->{$_}" } grep { $p1->{$_} } sort keys %$p1;
+}
+
+# a capture starts anywhere: BODY from the PAT before its first key frame
+# (random_access_indicator on PID 0x100), as a player joins; '' if none
+sub from_keyframe {
+    my ($body) = @_;
+    my $last_pat = -1;
+    for (my $i = 0; $i + 188 <= length $body; $i += 188) {
+        my ($b1, $b2, $b3, $len, $flags) = unpack('x C C C C C',
+                                                   substr($body, $i, 188));
+        my $pid = (($b1 & 0x1f) << 8) | $b2;
+        $last_pat = $i if $pid == 0;
+        if ($pid == 0x100 && ($b3 & 0x20) && $len > 0 && ($flags & 0x40)
+            && $last_pat >= 0)
+        {
+            return substr($body, $last_pat);
+        }
+    }
+    return '';
 }
 
 # maximum gap (s) between consecutive data arrivals of a sink within [from,to]

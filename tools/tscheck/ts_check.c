@@ -206,10 +206,13 @@ tsc_clk_pcr(ts_check_t *c, unsigned pid, int64_t pcr, int di, uint64_t off)
     }
 
     if ((int) pid != c->ref_pid) {
-        /* the reference PID stopped carrying a PCR: take this one */
-        if (tsc_clk_at(c, off) - c->pids[c->ref_pid].pcr_t
-            > (int64_t) TSC_REF_SWITCH_US * TSC_27MHZ_PER_US)
+        /* the reference PID stopped carrying a PCR (or the PCR moved to
+           another PID at a discontinuity, the clock held): take this one */
+        if (c->clk_held
+            || tsc_clk_at(c, off) - c->pids[c->ref_pid].pcr_t
+               > (int64_t) TSC_REF_SWITCH_US * TSC_27MHZ_PER_US)
         {
+            c->clk_held = 0;
             c->ref_pid = (int) pid;
             tsc_clk_anchor(c, tsc_clk_at(c, off), off, pcr);
         }
@@ -229,6 +232,7 @@ tsc_clk_pcr(ts_check_t *c, unsigned pid, int64_t pcr, int di, uint64_t off)
     if (!di && d > 0 && d <= (int64_t) TSC_PCR_DISC_US * TSC_27MHZ_PER_US
         && off > c->clk_off)
     {
+        c->clk_held = 0;
         c->clk_rate = (double) (off - c->clk_off) * 27000000.0 / (double) d;
         tsc_clk_anchor(c, c->clk_t + d, off, pcr);
 
@@ -244,6 +248,7 @@ tsc_clk_pcr(ts_check_t *c, unsigned pid, int64_t pcr, int di, uint64_t off)
 
         if (c->opts.bitrate == 0) {
             c->clk_rate = 0;
+            c->clk_held = 1;
         }
     }
 }

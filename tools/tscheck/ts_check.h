@@ -190,6 +190,8 @@ typedef struct {
     uint64_t        clk_off;            /*   byte offset */
     int64_t         clk_pcr;            /*   PCR there, -1: none */
     double          clk_rate;           /* bytes per second, 0: unknown */
+    int             clk_held;           /* held at a discontinuity: the
+                                           next PCR of any PID re-anchors */
     int64_t         sweep_t;
 
     /* PSI */

@@ -333,6 +333,10 @@ ngx_srt_failover_check(ngx_event_t *ev)
                               "refused: it has no signal", &rt->name,
                               &in->id);
             } else {
+                if (in->slate) {
+                    ngx_srt_slate_since(in, 0);
+                }
+
                 ngx_srt_failover_begin(rt, in, NGX_SRT_SWITCH_MANUAL, now);
             }
         }

@@ -257,7 +257,8 @@ ngx_srt_source_stop(ngx_srt_input_t *in, ngx_uint_t wait)
 }
 
 
-/* the slate says since when the route has had no signal */
+/* the slate says since when the route has had no signal; since 0: an
+   operator put the route on it */
 
 void
 ngx_srt_slate_since(ngx_srt_input_t *slate, time_t since)
@@ -266,6 +267,11 @@ ngx_srt_slate_since(ngx_srt_input_t *slate, time_t since)
     ngx_tm_t   tm;
 
     if (slate->source == NULL || slate->slate_file.len) {
+        return;
+    }
+
+    if (since == 0) {
+        av_source_set_text(slate->source, "please stand by");
         return;
     }
 

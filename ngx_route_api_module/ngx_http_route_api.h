@@ -155,6 +155,8 @@ ngx_int_t ngx_http_route_api_scte35_schedule(ngx_http_request_t *r,
 ngx_int_t ngx_http_route_api_scte35_entry(ngx_http_request_t *r,
     ngx_http_route_api_ctx_t *ctx);
 ngx_int_t ngx_http_route_api_scte35_init(ngx_cycle_t *cycle);
+void ngx_http_route_api_switch_init(ngx_cycle_t *cycle);
+void ngx_http_route_api_switch_exit(ngx_cycle_t *cycle);
 void ngx_http_route_api_scte35_exit(ngx_cycle_t *cycle);
 
 /* ngx_http_route_api_sys.c */

@@ -1375,6 +1375,8 @@ ngx_http_route_api_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    ngx_http_route_api_switch_init(cycle);
+
     return ngx_http_route_api_scte35_init(cycle);
 }
 
@@ -1382,6 +1384,7 @@ ngx_http_route_api_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_route_api_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_route_api_switch_exit(cycle);
     ngx_http_route_api_scte35_exit(cycle);
     ngx_http_route_api_store_exit(cycle);
 }

@@ -2201,7 +2201,7 @@ static const char  ngx_http_route_api_openapi[] =
     "      ],\n"
     "      \"post\": {\n"
     "        \"summary\": \"Switch a route's input (hot swap), or set its failover mode\",\n"
-    "        \"description\": \"Role: operator. Works on routes of nginx.conf and of the API. The route's selector takes the request within 50 ms and cuts at the next keyframe of the new input (at most switch_wait later), with continuity counters that go on, the discontinuity indicator, the route's PIDs and PAT/PMT versions. {\\\"input\\\": ID} switches and sets mode manual (no automatic revert) unless \\\"mode\\\": \\\"auto\\\" is given; {\\\"mode\\\": ...} alone only sets the mode. 409 when the input has had no data for failover_timeout. Audited as route.switch.\",\n"
+    "        \"description\": \"Role: operator. Works on routes of nginx.conf and of the API. The route's selector takes the request within 50 ms and cuts at the next keyframe of the new input (at most switch_wait later), with continuity counters that go on, the discontinuity indicator, the route's PIDs and PAT/PMT versions. {\\\"input\\\": ID} switches and sets mode manual (no automatic revert) unless \\\"mode\\\": \\\"auto\\\" is given; {\\\"mode\\\": ...} alone only sets the mode. 409 when the input has had no data for failover_timeout. Audited as route.switch; switches the gateway makes by itself (failover, revert, off the slate) are audited as route.auto_switch by the actor gateway.\",\n"
     "        \"requestBody\": {\n"
     "          \"required\": true,\n"
     "          \"content\": {\n"

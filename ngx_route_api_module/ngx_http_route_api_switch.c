@@ -171,3 +171,93 @@ ngx_http_route_api_switch(ngx_http_request_t *r,
 
     return ngx_http_route_api_send(r, NGX_HTTP_ACCEPTED, after);
 }
+
+
+/*
+ * A switch the gateway made by itself (failover, revert, off the slate),
+ * in the audit log next to the operators' ones: actor "gateway", action
+ * "route.auto_switch".  From the route's owner, at most a few times a
+ * second per route.
+ */
+
+static void
+ngx_route_api_switch_logged(ngx_srt_route_t *rt, ngx_srt_input_t *from,
+    ngx_srt_input_t *to, ngx_uint_t reason)
+{
+    int                              rc;
+    char                            *atext, err[SRT_STORE_ERR_LEN];
+    u_char                           route[NGX_SRT_NAME_LEN + 1];
+    u_char                           resource[NGX_SRT_NAME_LEN + 16];
+    json_t                          *after;
+    srt_store_t                     *st;
+    srt_store_audit_t                a;
+    ngx_http_route_api_main_conf_t  *amcf;
+
+    st = ngx_http_route_api_db();
+    if (st == NULL) {
+        return;
+    }
+
+    after = json_pack("{s:o, s:o, s:s}",
+                      "from", ngx_http_route_api_str(&from->id),
+                      "input", ngx_http_route_api_str(&to->id),
+                      "reason", ngx_srt_switch_reason(reason));
+    if (after == NULL) {
+        return;
+    }
+
+    atext = json_dumps(after, JSON_COMPACT);
+    json_decref(after);
+
+    if (atext == NULL) {
+        return;
+    }
+
+    *ngx_slprintf(route, route + sizeof(route) - 1, "%V", &rt->name) = '\0';
+    *ngx_slprintf(resource, resource + sizeof(resource) - 1, "/routes/%V",
+                  &rt->name)
+        = '\0';
+
+    ngx_memzero(&a, sizeof(srt_store_audit_t));
+    a.ts_ms = (int64_t) ngx_srt_unix_msec();
+    a.actor = "gateway";
+    a.addr = "";
+    a.action = "route.auto_switch";
+    a.resource = (char *) resource;
+    a.route = (char *) route;
+    a.after = atext;
+    a.result = NGX_HTTP_OK;
+
+    amcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_route_api_module);
+
+    rc = srt_store_audit_append(st, &a, err);
+
+    if (rc == SRT_STORE_OK && amcf) {
+        rc = srt_store_audit_trim(st, amcf->retention, err);
+    }
+
+    if (rc != SRT_STORE_OK) {
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "route api: audit of an automatic switch of route "
+                      "\"%V\": %s", &rt->name, err);
+    }
+
+    free(atext);
+}
+
+
+void
+ngx_http_route_api_switch_init(ngx_cycle_t *cycle)
+{
+    if (ngx_http_route_api_db() != NULL) {
+        ngx_srt_switch_log = ngx_route_api_switch_logged;
+    }
+}
+
+
+void
+ngx_http_route_api_switch_exit(ngx_cycle_t *cycle)
+{
+    ngx_srt_switch_log = NULL;
+}

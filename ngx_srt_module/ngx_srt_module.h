@@ -674,6 +674,13 @@ ngx_int_t ngx_srt_scte35_clock(ngx_srt_route_t *rt, uint64_t *pts,
 ngx_int_t ngx_srt_scte35_post(ngx_srt_route_t *rt, const u_char *section,
     size_t len, uint64_t splice_pts, uint64_t send_pts, ngx_uint_t immediate);
 
+/* the API module audits switches the gateway made by itself (SQLite);
+   set at its init_process */
+typedef void (*ngx_srt_switch_log_pt)(ngx_srt_route_t *rt,
+    ngx_srt_input_t *from, ngx_srt_input_t *to, ngx_uint_t reason);
+
+extern ngx_srt_switch_log_pt  ngx_srt_switch_log;
+
 /* the API module logs cues (SQLite); set at its init_process */
 typedef void (*ngx_srt_scte35_log_pt)(ngx_str_t *route, const char *source,
     const u_char *section, size_t len, const char *result,

@@ -21,6 +21,9 @@
 #include "scte35_mux.h"
 
 
+ngx_srt_switch_log_pt  ngx_srt_switch_log;
+
+
 #define NGX_SRT_SELECT_MAX   256     /* packets per publish, < margin / 2 */
 #define NGX_SRT_SELECT_CAP   (NGX_SRT_SELECT_MAX + SCTE35_MUX_MAX_OUT)
 
@@ -235,6 +238,11 @@ ngx_srt_selector_switch(ngx_srt_route_t *rt, ngx_srt_input_t *in,
 
     (void) ngx_atomic_fetch_add(&fo->switches, 1);
     (void) ngx_atomic_fetch_add(&fo->by_reason[reason], 1);
+
+    /* the API's request already audited a manual switch */
+    if (ngx_srt_switch_log && reason != NGX_SRT_SWITCH_MANUAL) {
+        ngx_srt_switch_log(rt, from, in, reason);
+    }
 
     rt->selector->pos = rt->reader.rd.pos;
     rt->selector->pos_valid = 1;

@@ -284,12 +284,26 @@ ngx_srt_slate_since(ngx_srt_input_t *slate, time_t since)
 }
 
 
-/* from the source's thread: nginx's log writes are plain write()s */
+/*
+ * From the source's thread.  nginx's file logs are plain write()s, safe
+ * here; a log with a writer of its own (syslog) keeps state that only the
+ * event loop may touch, so then the message goes to stderr instead.
+ */
 
 static void
 ngx_srt_source_log(void *data, int level, const char *msg)
 {
+    ngx_log_t  *log;
+
     static ngx_uint_t  levels[] = { NGX_LOG_ERR, NGX_LOG_WARN, NGX_LOG_INFO };
+
+    for (log = ngx_cycle->log; log; log = log->next) {
+        if (log->writer) {
+            ngx_write_stderr((char *) msg);
+            ngx_write_stderr(NGX_LINEFEED);
+            return;
+        }
+    }
 
     ngx_log_error(levels[level < 3 ? level : 2], ngx_cycle->log, 0, "%s",
                   msg);

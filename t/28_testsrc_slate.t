@@ -150,6 +150,15 @@ $gw->collect(sinks => [$rx], duration => 1);
 ($rc, $j) = $gw->tscheck_file('restore', $rx->{body});
 is(p1_errors($j), '', 'tscheck: no priority-1 error leaving the slate');
 
+# the gateway's own switches are in the audit log
+my $au = $gw->api('/api/audit?route=card&action=route.auto_switch');
+my @ev = reverse @{ ($au->{json} || {})->{events} || [] };
+like(join(',', map { $_->{after}{reason} // '?' } @ev), qr/timeout,restore$/,
+     'audited: to the slate and back')
+    or diag(explain \@ev);
+is(($ev[-1] || {})->{after}{input}, 'in0', 'the restore names its input');
+ok(!grep({ ($_->{actor} // '') ne 'gateway' } @ev), 'actor gateway');
+
 # an operator puts the route on the slate, and takes it off
 my $res = $gw->api_req('POST', '/api/routes/card/switch', { input => 'slate' });
 is($res->{status}, 202, 'switch to the slate: 202');

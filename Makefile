@@ -109,10 +109,10 @@ AV_SRCS    := $(wildcard ngx_srt_module/av_source*.c)
 
 $(BUILD)/unit/test_av_source: t/unit/test_av_source.c $(AV_SRCS) \
     $(wildcard ngx_srt_module/av_source*.h) \
-    ngx_srt_module/srt_ts.c ngx_srt_module/srt_ts.h
+    ngx_srt_module/srt_ts.c ngx_srt_module/srt_ts_video.c ngx_srt_module/srt_ts.h
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) $$(pkg-config --cflags $(AV_LIBS)) -o $@ $< \
-	    $(AV_SRCS) ngx_srt_module/srt_ts.c \
+	    $(AV_SRCS) ngx_srt_module/srt_ts.c ngx_srt_module/srt_ts_video.c \
 	    $$(pkg-config --libs $(AV_LIBS)) -lcmocka -lpthread
 
 # the SCTE-35 codec: its own sources, jansson, and the test vectors (a copy

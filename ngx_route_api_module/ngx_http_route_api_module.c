@@ -793,6 +793,14 @@ ngx_http_route_api_input(ngx_srt_input_t *in)
         json_object_set_new(o, "healthy",
                             json_boolean(in->route->failover->healthy
                                          & (1 << in->index)));
+
+        if (ist->video_size) {
+            json_object_set_new(o, "video",
+                json_pack("{s:I, s:I}",
+                          "width", (json_int_t) (ist->video_size >> 16),
+                          "height",
+                          (json_int_t) (ist->video_size & 0xffff)));
+        }
     }
 
     if (o && in->srt) {

@@ -56,6 +56,8 @@ av_source_start(const av_source_conf_t *conf, char *err, size_t errlen)
     src->text[AV_SOURCE_TEXT_LEN - 1] = '\0';
     src->refs = 2;
     src->running = 1;
+    src->want_width = conf->width;
+    src->want_height = conf->height;
 
     if (conf->file) {
         src->conf.file = strdup(conf->file);
@@ -115,6 +117,27 @@ av_source_set_text(av_source_t *src, const char *text)
     if (strncmp(src->text, text, AV_SOURCE_TEXT_LEN) != 0) {
         snprintf(src->text, AV_SOURCE_TEXT_LEN, "%s", text);
         src->text_seq++;
+    }
+
+    (void) pthread_mutex_unlock(&src->lock);
+}
+
+
+void
+av_source_set_size(av_source_t *src, int width, int height)
+{
+    if (width < 16 || height < 16 || width > 7680 || height > 4320
+        || (width & 1) || (height & 1))
+    {
+        return;
+    }
+
+    (void) pthread_mutex_lock(&src->lock);
+
+    if (width != src->want_width || height != src->want_height) {
+        src->want_width = width;
+        src->want_height = height;
+        src->size_seq++;
     }
 
     (void) pthread_mutex_unlock(&src->lock);

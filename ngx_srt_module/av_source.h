@@ -73,6 +73,13 @@ av_source_t *av_source_start(const av_source_conf_t *conf, char *err,
 /* the slate's second line, e.g. "no signal since 12:34:56"; any thread */
 void av_source_set_text(av_source_t *src, const char *text);
 
+/*
+ * A generated source's picture size, e.g. the slate's to the route's
+ * (even, 16x16 to 7680x4320; others are ignored); any thread.  The next
+ * frame is made and coded at the new size, from a key frame.
+ */
+void av_source_set_size(av_source_t *src, int width, int height);
+
 void av_source_stats(av_source_t *src, av_source_stats_t *stats);
 
 /* 1 while the thread runs; 0 once it has ended (error, peer gone, stop) */

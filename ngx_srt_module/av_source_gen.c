@@ -30,7 +30,8 @@ typedef struct {
     AVCodecContext      *aenc;
     AVFrame             *frame;
     AVPacket            *pkt;
-    unsigned             text_seq;
+    unsigned             text_seq;      /* what the graph and the encoder */
+    unsigned             size_seq;      /*   were made for */
 } av_source_gen_t;
 
 
@@ -42,9 +43,10 @@ static AVFilterContext *av_source_text(av_source_t *src, AVFilterGraph *gr,
     AVFilterContext *prev, const char *name, const char *text, int expand,
     int size, const char *y);
 static int av_source_gen_encoders(av_source_t *src, av_source_gen_t *g);
+static int av_source_gen_venc(av_source_t *src, av_source_gen_t *g);
 static int av_source_encode(av_source_t *src, AVCodecContext *enc,
     AVFrame *frame, AVPacket *pkt, int index);
-static int av_source_gen_text(av_source_t *src, av_source_gen_t *g);
+static int av_source_gen_changes(av_source_t *src, av_source_gen_t *g);
 static void av_source_gen_free(av_source_gen_t *g);
 
 
@@ -98,7 +100,7 @@ av_source_generate(av_source_t *src)
             break;
         }
 
-        if (av_source_gen_text(src, &g) != 0) {
+        if (av_source_gen_changes(src, &g) != 0) {
             break;
         }
 
@@ -351,25 +353,45 @@ av_source_text(av_source_t *src, AVFilterGraph *gr, AVFilterContext *prev,
 
 
 /*
- * The slate's "since" line changed: the pattern is built again around the
- * new text.  (drawtext's "reinit" command would do, but it leaks in
- * FFmpeg 5.1; this happens once per loss of signal.)
+ * The slate's "since" line or the picture size changed: the pattern is
+ * built again (drawtext's "reinit" command would do for the text, but it
+ * leaks in FFmpeg 5.1), and for a new size the encoder too, whose first
+ * frame is a key frame with the new parameters.  Rare: once per loss of
+ * signal, once per new size of the route.
  */
 
 static int
-av_source_gen_text(av_source_t *src, av_source_gen_t *g)
+av_source_gen_changes(av_source_t *src, av_source_gen_t *g)
 {
-    unsigned  seq;
+    int       w, h;
+    unsigned  text, size;
 
-    if (src->conf.pattern != AV_SOURCE_SLATE) {
+    (void) pthread_mutex_lock(&src->lock);
+    text = src->text_seq;
+    size = src->size_seq;
+    w = src->want_width;
+    h = src->want_height;
+    (void) pthread_mutex_unlock(&src->lock);
+
+    if (size != g->size_seq) {
+        g->size_seq = size;
+        src->conf.width = w;
+        src->conf.height = h;
+
+        avfilter_graph_free(&g->graph);
+
+        if (av_source_gen_graph(src, g) != 0
+            || av_source_gen_venc(src, g) != 0)
+        {
+            return -1;
+        }
+
+        av_source_log(src, 2, "picture size now %dx%d", w, h);
+
         return 0;
     }
 
-    (void) pthread_mutex_lock(&src->lock);
-    seq = src->text_seq;
-    (void) pthread_mutex_unlock(&src->lock);
-
-    if (seq == g->text_seq) {
+    if (src->conf.pattern != AV_SOURCE_SLATE || text == g->text_seq) {
         return 0;
     }
 
@@ -383,11 +405,76 @@ static int
 av_source_gen_encoders(av_source_t *src, av_source_gen_t *g)
 {
     int               rc;
-    char              gop[32];
     AVStream         *st;
+    const AVCodec    *codec;
+    AVCodecContext   *c;
+
+    if (av_source_gen_venc(src, g) != 0) {
+        return -1;
+    }
+
+    c = g->venc;
+
+    st = avformat_new_stream(src->oc, NULL);
+    if (st == NULL
+        || avcodec_parameters_from_context(st->codecpar, c) < 0)
+    {
+        return -1;
+    }
+
+    st->time_base = c->time_base;
+
+    codec = avcodec_find_encoder(AV_CODEC_ID_AAC);
+    if (codec == NULL) {
+        av_source_log(src, 0, "no AAC encoder in libavcodec");
+        return -1;
+    }
+
+    c = avcodec_alloc_context3(codec);
+    if (c == NULL) {
+        return -1;
+    }
+
+    g->aenc = c;
+
+    c->sample_fmt = AV_SAMPLE_FMT_FLTP;
+    c->sample_rate = AV_SOURCE_RATE;
+    c->time_base = (AVRational) { 1, AV_SOURCE_RATE };
+    c->bit_rate = 128000;
+    av_channel_layout_default(&c->ch_layout, 2);
+
+    rc = avcodec_open2(c, codec, NULL);
+    if (rc < 0) {
+        av_source_log(src, 0, "cannot open the AAC encoder: %s",
+                      av_err2str(rc));
+        return -1;
+    }
+
+    st = avformat_new_stream(src->oc, NULL);
+    if (st == NULL
+        || avcodec_parameters_from_context(st->codecpar, c) < 0)
+    {
+        return -1;
+    }
+
+    st->time_base = c->time_base;
+
+    return 0;
+}
+
+
+/* libx264, at the source's current size: at start and at a new size */
+
+static int
+av_source_gen_venc(av_source_t *src, av_source_gen_t *g)
+{
+    int               rc;
+    char              gop[32];
     AVDictionary     *opts;
     const AVCodec    *codec;
     AVCodecContext   *c;
+
+    avcodec_free_context(&g->venc);
 
     codec = avcodec_find_encoder_by_name("libx264");
     if (codec == NULL) {
@@ -436,50 +523,6 @@ av_source_gen_encoders(av_source_t *src, av_source_gen_t *g)
         av_source_log(src, 0, "cannot open libx264: %s", av_err2str(rc));
         return -1;
     }
-
-    st = avformat_new_stream(src->oc, NULL);
-    if (st == NULL
-        || avcodec_parameters_from_context(st->codecpar, c) < 0)
-    {
-        return -1;
-    }
-
-    st->time_base = c->time_base;
-
-    codec = avcodec_find_encoder(AV_CODEC_ID_AAC);
-    if (codec == NULL) {
-        av_source_log(src, 0, "no AAC encoder in libavcodec");
-        return -1;
-    }
-
-    c = avcodec_alloc_context3(codec);
-    if (c == NULL) {
-        return -1;
-    }
-
-    g->aenc = c;
-
-    c->sample_fmt = AV_SAMPLE_FMT_FLTP;
-    c->sample_rate = AV_SOURCE_RATE;
-    c->time_base = (AVRational) { 1, AV_SOURCE_RATE };
-    c->bit_rate = 128000;
-    av_channel_layout_default(&c->ch_layout, 2);
-
-    rc = avcodec_open2(c, codec, NULL);
-    if (rc < 0) {
-        av_source_log(src, 0, "cannot open the AAC encoder: %s",
-                      av_err2str(rc));
-        return -1;
-    }
-
-    st = avformat_new_stream(src->oc, NULL);
-    if (st == NULL
-        || avcodec_parameters_from_context(st->codecpar, c) < 0)
-    {
-        return -1;
-    }
-
-    st->time_base = c->time_base;
 
     return 0;
 }

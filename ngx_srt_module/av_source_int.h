@@ -16,9 +16,12 @@
 struct av_source_s {
     av_source_conf_t     conf;
     pthread_t            tid;
-    pthread_mutex_t      lock;          /* text, text_seq */
+    pthread_mutex_t      lock;          /* text, size and their seqs */
     char                 text[AV_SOURCE_TEXT_LEN];
     unsigned             text_seq;
+    int                  want_width;    /* av_source_set_size(), under */
+    int                  want_height;   /*   the lock, with size_seq */
+    unsigned             size_seq;
     int                  refs;          /* the caller and the thread */
     int                  stop;
     int                  running;

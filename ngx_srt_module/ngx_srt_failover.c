@@ -304,6 +304,8 @@ ngx_srt_failover_check(ngx_event_t *ev)
     fo->healthy = healthy;
     active = rt->active;
 
+    ngx_srt_slate_fit(rt);
+
     /* a switch waiting for the next input's keyframe */
 
     if (rt->next

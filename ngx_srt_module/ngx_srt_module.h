@@ -102,6 +102,8 @@ typedef struct {
     ngx_atomic_t              bitrate;       /* bit/s over the last second */
     ngx_atomic_t              last_data;     /* unix ms of the last data */
     ngx_atomic_t              since;         /* unix ms status changed */
+    ngx_atomic_t              video_size;    /* width << 16 | height from
+                                                the last keyframe; 0 */
     ngx_srt_pid_count_t       cc_by_pid[NGX_SRT_CC_PIDS];
 
     /* SRT inputs */
@@ -347,6 +349,9 @@ typedef struct {
                                                 or the slate */
     ngx_uint_t                slate;         /* the route's slate */
     ngx_str_t                 slate_file;    /* "": the built-in card */
+    ngx_uint_t                slate_fit;     /* the card takes the size of
+                                                the route's video */
+    ngx_uint_t                slate_size;    /* width << 16 | height now */
 
     /* the SRT thread of the process that has the publisher or caller */
     ngx_srt_srt_endpoint_t    ep;
@@ -657,6 +662,7 @@ char *ngx_srt_slate_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_srt_source_open(ngx_cycle_t *cycle, ngx_srt_input_t *in);
 void ngx_srt_source_stop(ngx_srt_input_t *in, ngx_uint_t wait);
 void ngx_srt_slate_since(ngx_srt_input_t *slate, time_t since);
+void ngx_srt_slate_fit(ngx_srt_route_t *rt);
 ngx_uint_t ngx_srt_input_datagram(ngx_srt_input_t *in, srt_ts_sync_t *sync,
     srt_ts_analyzer_t *analyzer, unsigned *flags, u_char *buf, size_t len);
 void ngx_srt_input_resume_counters(ngx_srt_input_t *in, srt_ts_sync_t *sync,

@@ -139,6 +139,18 @@ ngx_srt_slate_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    /* without size=, the card follows the size of the route's video */
+    in->slate_fit = 1;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        if (ngx_strncmp(value[i].data, "size=", 5) == 0) {
+            in->slate_fit = 0;
+        }
+    }
+
+    in->slate_size = ((ngx_uint_t) in->parsed.testsrc.width << 16)
+                     | in->parsed.testsrc.height;
+
     ngx_str_set(&in->url, "slate");
 
     return NGX_CONF_OK;
@@ -281,6 +293,46 @@ ngx_srt_slate_since(ngx_srt_input_t *slate, time_t since)
                  tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
 
     av_source_set_text(slate->source, (char *) text);
+}
+
+
+/*
+ * The built-in card in the size of the route's video (the active input's,
+ * or the preferred one's while the slate plays), so that receivers need
+ * not change resolution at a switch.  From the failover check; the card
+ * changes size only while it is not on air.
+ */
+
+void
+ngx_srt_slate_fit(ngx_srt_route_t *rt)
+{
+    ngx_uint_t        size;
+    ngx_srt_input_t  *slate, *in;
+
+    slate = rt->slate;
+
+    if (slate == NULL || !slate->slate_fit || slate->source == NULL
+        || rt->active == slate)
+    {
+        return;
+    }
+
+    in = rt->active ? rt->active : rt->input;
+    size = in->stats->video_size;
+
+    if (size == 0 || size == slate->slate_size) {
+        return;
+    }
+
+    slate->slate_size = size;
+
+    ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
+                  "srt route \"%V\": the slate takes the size of \"%V\", "
+                  "%uix%ui", &rt->name, &in->id, (size >> 16) & ~1,
+                  (size & 0xffff) & ~1);
+
+    av_source_set_size(slate->source, (int) ((size >> 16) & ~1),
+                       (int) ((size & 0xffff) & ~1));
 }
 
 

@@ -692,6 +692,8 @@ ngx_srt_input_resume_counters(ngx_srt_input_t *in, srt_ts_sync_t *sync,
     sync->rtp_datagrams = st->rtp_datagrams;
     sync->in_sync = 1;          /* garbage first after a takeover is a loss */
     analyzer->cc_errors = st->cc_errors;
+    analyzer->video_width = (uint16_t) (st->video_size >> 16);
+    analyzer->video_height = (uint16_t) (st->video_size & 0xffff);
 }
 
 
@@ -714,6 +716,8 @@ ngx_srt_input_publish_counters(ngx_srt_input_t *in, srt_ts_sync_t *sync,
     st->truncated = sync->truncated;
     st->rtp_datagrams = sync->rtp_datagrams;
     st->cc_errors = analyzer->cc_errors;
+    st->video_size = ((ngx_atomic_uint_t) analyzer->video_width << 16)
+                     | analyzer->video_height;
 
     if (bytes) {
         now = ngx_srt_unix_msec();

@@ -283,7 +283,7 @@ srt_ts_analyze(srt_ts_analyzer_t *a, const uint8_t *pkt)
     size_t          off, n, aflen;
     uint8_t         cc, prev, afflags;
     uint16_t        pid;
-    unsigned        flags, pusi, afc, disc, dup;
+    unsigned        flags, pusi, afc, disc, dup, w, h;
     const uint8_t  *p;
 
     if (pkt[1] & 0x80) {
@@ -412,6 +412,14 @@ srt_ts_analyze(srt_ts_analyzer_t *a, const uint8_t *pkt)
                    && srt_ts_video_rap(a->video_type, p, n))
         {
             flags |= SRT_TS_F_RAP;
+        }
+
+        /* the picture size, once a keyframe (its parameters come first) */
+        if ((flags & SRT_TS_F_RAP) && pusi && p != NULL
+            && srt_ts_video_size(a->video_type, p, n, &w, &h))
+        {
+            a->video_width = (uint16_t) w;
+            a->video_height = (uint16_t) h;
         }
 
     } else if (a->video_pid == 0 && a->audio_pid != 0

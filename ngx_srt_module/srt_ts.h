@@ -99,6 +99,8 @@ typedef struct {
     uint16_t            audio_pid;             /* first audio; 0: none */
     uint8_t             video_type;            /* PMT stream_type */
     uint8_t             audio_type;
+    uint16_t            video_width;           /* 0: not known yet */
+    uint16_t            video_height;
     int                 pat_version;           /* -1 unknown */
     int                 pmt_version;
     uint32_t            pat_crc;
@@ -124,6 +126,15 @@ void srt_ts_analyzer_init(srt_ts_analyzer_t *a);
 unsigned srt_ts_analyze(srt_ts_analyzer_t *a, const uint8_t *pkt);
 
 uint16_t srt_ts_pid(const uint8_t *pkt);
+
+/*
+ * The picture size in a PES start packet's payload p (n bytes) of a video
+ * stream of PMT type "type": from an H.264 SPS (cropping applied) or an
+ * MPEG-2 sequence header held in this packet.  1 and *w, *h, or 0 (none
+ * here, another codec, a header cut by the packet's end).  srt_ts_video.c.
+ */
+int srt_ts_video_size(uint8_t type, const uint8_t *p, size_t n, unsigned *w,
+    unsigned *h);
 
 uint32_t srt_ts_crc32(const uint8_t *data, size_t len);
 

@@ -65,7 +65,7 @@ route pattern {
 }
 route card {
     input udp://127.0.0.1:$pa;
-    slate on size=320x180 bitrate=300k;
+    slate on bitrate=300k;
     failover_timeout 300ms;
     timestamps continuous;
     output udp://127.0.0.1:$o2;
@@ -112,6 +112,14 @@ $r = $gw->wait_route('card', sub {
 ok($r, 'input and slate healthy, the input plays')
     or diag(explain $gw->route('card'));
 is($r->{inputs}[1]{id}, 'slate', 'the slate is the last input');
+$r = $gw->wait_route('card', sub {
+    (($_[0]{inputs}[1]{video} || {})->{width} // 0) == 320 }, 5);
+ok($r, 'the card takes the size of the route\'s video (1280x720 first)')
+    or diag(explain $gw->route('card'));
+is(join('x', @{ $r->{inputs}[0]{video} || {} }{qw(width height)}), '320x180',
+   'the input\'s size is in the API');
+is(join('x', @{ $r->{inputs}[1]{video} || {} }{qw(width height)}), '320x180',
+   'the slate\'s too');
 
 $rx = $gw->udp_receiver($o2);
 my $killed;

@@ -214,6 +214,11 @@ check_valid(reader_t *r)
     assert_int_equal(r->a.audio_type, 0x0f);     /* AAC ADTS */
     assert_true(r->audio > 10);
     assert_int_equal(r->pcr_backwards, 0);
+
+    /* the analyzer reads the size from the SPS: 180 lines are 192 coded,
+       cropped by 12 */
+    assert_int_equal(r->a.video_width, 320);
+    assert_int_equal(r->a.video_height, 180);
 }
 
 
@@ -282,6 +287,43 @@ test_slate_text(void **state)
 
     check_valid(&r);
     assert_true(r.raps >= 2);
+    assert_string_equal(last_error, "");
+}
+
+
+static void
+test_resize(void **state)
+{
+    int                fd;
+    reader_t           r;
+    av_source_t       *src;
+    av_source_conf_t   conf;
+
+    (void) state;
+
+    conf_pattern(&conf, AV_SOURCE_SLATE);
+    snprintf(conf.title, sizeof(conf.title), "resize");
+
+    src = start(&conf, &fd);
+
+    reader_init(&r);
+    reader_run(&r, fd, 800);
+    assert_int_equal(r.a.video_width, 320);
+
+    /* odd and too small sizes are ignored; the next keyframe has it */
+    av_source_set_size(src, 641, 360);
+    av_source_set_size(src, 8, 8);
+    av_source_set_size(src, 640, 360);
+    reader_run(&r, fd, 1200);
+
+    assert_true(av_source_running(src));
+    av_source_stop(src, 1);
+    close(fd);
+
+    assert_int_equal(r.a.video_width, 640);
+    assert_int_equal(r.a.video_height, 360);
+    assert_int_equal(r.a.cc_errors, 0);
+    assert_int_equal(r.pcr_backwards, 0);
     assert_string_equal(last_error, "");
 }
 
@@ -398,6 +440,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pattern),
         cmocka_unit_test(test_slate_text),
+        cmocka_unit_test(test_resize),
         cmocka_unit_test(test_file_loop),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_reader_gone),

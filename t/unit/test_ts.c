@@ -1543,6 +1543,96 @@ test_analyze_fuzz(void **state)
 }
 
 
+/* a video PES start packet payload: PES header with a PTS, then es[] */
+
+static size_t
+video_pes(uint8_t *buf, const uint8_t *es, size_t n)
+{
+    static const uint8_t  hdr[] = {
+        0x00, 0x00, 0x01, 0xe0, 0x00, 0x00, 0x80, 0x80, 0x05,
+        0x21, 0x00, 0x01, 0x00, 0x01,
+        0x00, 0x00, 0x00, 0x01, 0x09, 0xf0        /* access unit delimiter */
+    };
+
+    memcpy(buf, hdr, sizeof(hdr));
+    buf[sizeof(hdr)] = 0x00;
+    buf[sizeof(hdr) + 1] = 0x00;
+    buf[sizeof(hdr) + 2] = 0x01;
+    memcpy(buf + sizeof(hdr) + 3, es, n);
+
+    return sizeof(hdr) + 3 + n;
+}
+
+
+static void
+test_video_size(void **state)
+{
+    size_t    n, len;
+    uint8_t  *buf;
+    unsigned  w, h;
+
+    /* x264's SPS: High profile 1920x1080 (1088 coded, cropped), and
+       Constrained Baseline 720x576; emulation prevention bytes inside */
+    static const uint8_t  sps_1080[] = {
+        0x67, 0x64, 0x00, 0x28, 0xac, 0xd9, 0x40, 0x78, 0x02, 0x27, 0xe5,
+        0xc0, 0x44, 0x00, 0x00, 0x03, 0x00, 0x04, 0x00, 0x00, 0x03, 0x00,
+        0xc8, 0x3c, 0x60, 0xc6, 0x58
+    };
+    static const uint8_t  sps_576[] = {
+        0x67, 0x42, 0xc0, 0x1e, 0xd9, 0x00, 0xb4, 0x12, 0x6c, 0x04, 0x40,
+        0x00, 0x00, 0x03, 0x00, 0x40, 0x00, 0x00, 0x0c, 0x83, 0xc5, 0x8b,
+        0x92
+    };
+    /* MPEG-2 sequence header: 720x576 */
+    static const uint8_t  seq_576[] = { 0xb3, 0x2d, 0x02, 0x40, 0x33 };
+
+    (void) state;
+
+    buf = malloc(184);
+    assert_non_null(buf);
+
+    len = video_pes(buf, sps_1080, sizeof(sps_1080));
+    assert_int_equal(srt_ts_video_size(0x1b, buf, len, &w, &h), 1);
+    assert_int_equal(w, 1920);
+    assert_int_equal(h, 1080);
+
+    len = video_pes(buf, sps_576, sizeof(sps_576));
+    assert_int_equal(srt_ts_video_size(0x1b, buf, len, &w, &h), 1);
+    assert_int_equal(w, 720);
+    assert_int_equal(h, 576);
+
+    len = video_pes(buf, seq_576, sizeof(seq_576));
+    assert_int_equal(srt_ts_video_size(0x02, buf, len, &w, &h), 1);
+    assert_int_equal(w, 720);
+    assert_int_equal(h, 576);
+
+    /* cut anywhere: no size or the right one (the fields after the
+       cropping are not needed), never a read past the data (ASan) */
+    len = video_pes(buf, sps_1080, sizeof(sps_1080));
+
+    for (n = 0; n < len; n++) {
+        uint8_t  *cut = malloc(n ? n : 1);
+
+        assert_non_null(cut);
+        memcpy(cut, buf, n);
+        w = h = 0;
+
+        if (srt_ts_video_size(0x1b, cut, n, &w, &h)) {
+            assert_int_equal(w, 1920);
+            assert_int_equal(h, 1080);
+        }
+
+        free(cut);
+    }
+
+    /* H.265 and other types: not read */
+    len = video_pes(buf, sps_1080, sizeof(sps_1080));
+    assert_int_equal(srt_ts_video_size(0x24, buf, len, &w, &h), 0);
+
+    free(buf);
+}
+
+
 int
 main(void)
 {
@@ -1578,6 +1668,7 @@ main(void)
         cmocka_unit_test(test_tei),
         cmocka_unit_test(test_malformed_af),
         cmocka_unit_test(test_analyze_fuzz),
+        cmocka_unit_test(test_video_size),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

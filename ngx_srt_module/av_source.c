@@ -31,6 +31,7 @@
 static void *av_source_main(void *data);
 static void av_source_release(av_source_t *src);
 static int av_source_write(void *opaque, uint8_t *buf, int size);
+static int av_source_send(av_source_t *src, const uint8_t *buf, size_t len);
 static int av_source_open_output(av_source_t *src);
 static void av_source_close_output(av_source_t *src);
 
@@ -245,23 +246,82 @@ av_source_log(av_source_t *src, int level, const char *fmt, ...)
 
 
 /*
- * The muxer's output: one datagram per 1316 bytes.  A key frame comes out
- * as a burst: when the socket is full the thread waits for the reader a
- * little (it is not the event loop), then drops and counts.
+ * The muxer's output, 188-byte packets, at most 1316 bytes a call.  The
+ * first packet of each PID in the source's life carries the
+ * discontinuity_indicator (in its adaptation field, or in an
+ * adaptation-only packet put in front, which does not advance the
+ * counter): when a worker of a new configuration starts the source again,
+ * its counters and PCR start anew in the same input ring, and receivers
+ * must be told.
  */
 
 static int
 av_source_write(void *opaque, uint8_t *buf, int size)
 {
+    int           i;
+    size_t        n;
+    uint8_t       out[2 * AV_SOURCE_DGRAM], *p, *q;
+    unsigned      pid;
+    av_source_t  *src = opaque;
+
+    q = out;
+
+    for (i = 0; i + 188 <= size; i += 188) {
+        p = buf + i;
+        pid = ((p[1] & 0x1f) << 8) | p[2];
+
+        if (pid != 0x1fff && !(src->seen[pid >> 3] & (1 << (pid & 7)))) {
+            src->seen[pid >> 3] |= 1 << (pid & 7);
+
+            if ((p[3] & 0x20) && p[4] > 0) {
+                p[5] |= 0x80;
+
+            } else {
+                q[0] = 0x47;
+                q[1] = p[1] & 0x1f;
+                q[2] = p[2];
+                q[3] = 0x20 | ((p[3] - 1) & 0x0f);
+                q[4] = 183;
+                q[5] = 0x80;
+                memset(q + 6, 0xff, 182);
+                q += 188;
+            }
+        }
+
+        memcpy(q, p, 188);
+        q += 188;
+    }
+
+    for (p = out; p < q; p += n) {
+        n = (size_t) (q - p) < AV_SOURCE_DGRAM ? (size_t) (q - p)
+                                               : AV_SOURCE_DGRAM;
+
+        if (av_source_send(src, p, n) != 0) {
+            return AVERROR(EPIPE);
+        }
+    }
+
+    return size;
+}
+
+
+/*
+ * One datagram.  A key frame comes out as a burst: when the socket is full
+ * the thread waits for the reader a little (it is not the event loop),
+ * then drops and counts.  -1: the reader is gone.
+ */
+
+static int
+av_source_send(av_source_t *src, const uint8_t *buf, size_t len)
+{
     int            tries;
-    av_source_t   *src = opaque;
     struct pollfd  pfd;
 
     for (tries = 0; ; tries++) {
 
-        if (send(src->conf.fd, buf, size, MSG_DONTWAIT | MSG_NOSIGNAL) != -1) {
+        if (send(src->conf.fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) != -1) {
             __atomic_add_fetch(&src->stats.datagrams, 1, __ATOMIC_RELAXED);
-            return size;
+            return 0;
         }
 
         if (errno == EINTR) {
@@ -270,13 +330,13 @@ av_source_write(void *opaque, uint8_t *buf, int size)
 
         if (errno != EAGAIN && errno != ENOBUFS) {
             src->dead = 1;
-            return AVERROR(errno);
+            return -1;
         }
 
         if (tries == 1 || __atomic_load_n(&src->stop, __ATOMIC_ACQUIRE)) {
             /* a live source does not wait long for a stalled reader */
             __atomic_add_fetch(&src->stats.dropped, 1, __ATOMIC_RELAXED);
-            return size;
+            return 0;
         }
 
         pfd.fd = src->conf.fd;

@@ -31,6 +31,7 @@ struct av_source_s {
     AVFormatContext     *oc;
     AVIOContext         *pb;
     int                  dead;          /* the reader went away */
+    uint8_t              seen[8192 / 8];    /* PIDs that went out */
     int64_t              t0;            /* ns, CLOCK_MONOTONIC */
 };
 

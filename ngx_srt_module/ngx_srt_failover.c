@@ -349,6 +349,11 @@ ngx_srt_failover_check(ngx_event_t *ev)
     {
         best = ngx_srt_failover_best(rt, active);
 
+        /* a live input with errors still beats the slate */
+        if (best && best->slate && ngx_srt_failover_alive(rt, active, now)) {
+            best = NULL;
+        }
+
         if (best) {
             if (best->slate && !fo->no_input) {
                 ngx_log_error(NGX_LOG_WARN, ev->log, 0,

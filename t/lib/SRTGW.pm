@@ -931,9 +931,12 @@ sub ts_cc_check {
     my (%last, %dup);
     my ($err, $dups, @desc) = (0, 0);
     for (my $i = 0; $i + 188 <= length $d; $i += 188) {
-        my ($sync, $b1, $b2, $b3) = unpack('C4', substr($d, $i, 4));
+        my ($sync, $b1, $b2, $b3, $aflen, $afflags)
+            = unpack('C6', substr($d, $i, 6));
         my $pid = (($b1 & 0x1f) << 8) | $b2;
         next if $pid == 0x1fff;
+        # discontinuity_indicator: the counter may start anew here
+        delete $last{$pid} if ($b3 & 0x20) && $aflen > 0 && ($afflags & 0x80);
         next unless $b3 & 0x10;                  # no payload
         my $cc = $b3 & 0x0f;
         if (defined $last{$pid}) {

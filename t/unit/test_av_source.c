@@ -35,6 +35,7 @@ typedef struct {
     unsigned            datagrams;
     unsigned            bad_sizes;
     unsigned            pat, pmt, raps, audio;
+    unsigned            di;             /* discontinuity_indicator set */
     int64_t             last_pcr;       /* 27 MHz; -1 none yet */
     unsigned            pcrs;
     unsigned            pcr_backwards;
@@ -75,6 +76,10 @@ reader_packet(reader_t *r, const uint8_t *p)
     int64_t   pcr, step;
 
     flags = srt_ts_analyze(&r->a, p);
+
+    if ((p[3] & 0x20) && p[4] > 0 && (p[5] & 0x80)) {
+        r->di++;
+    }
 
     r->pat += !!(flags & SRT_TS_F_PAT);
     r->pmt += !!(flags & SRT_TS_F_PMT);
@@ -245,6 +250,10 @@ test_pattern(void **state)
     close(fd);
 
     check_valid(&r);
+
+    /* the first packet of each PID (PAT, PMT, SDT, video, audio) says
+       the stream starts anew, and no other */
+    assert_int_equal(r.di, 5);
 
     /* a keyframe a second; constant bit rate: PCR within 40 ms */
     assert_true(r.raps >= 2);

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "srt_hls.h"
+#include "srt_hls_cut.h"
 
 
 /* SCTE 35 2019 14.2: time_signal with a segmentation descriptor */
@@ -238,6 +239,185 @@ test_multivariant(void **state)
 }
 
 
+/* a video PES start packet with PTS (and DTS = PTS - 3600 when dts) */
+
+static void
+pes_packet(uint8_t *p, uint64_t pts, int dts, int af)
+{
+    uint8_t  *q;
+    uint64_t  v;
+    int       k;
+
+    memset(p, 0xff, 188);
+    p[0] = 0x47;
+    p[1] = 0x41;                /* PUSI, PID 0x100 */
+    p[2] = 0x00;
+    p[3] = af ? 0x30 : 0x10;
+    q = p + 4;
+
+    if (af) {
+        q[0] = 1;
+        q[1] = 0x40;            /* random_access_indicator */
+        q += 2;
+    }
+
+    q[0] = 0; q[1] = 0; q[2] = 1; q[3] = 0xe0; q[4] = 0; q[5] = 0;
+    q[6] = 0x80;
+    q[7] = dts ? 0xc0 : 0x80;
+    q[8] = dts ? 10 : 5;
+
+    for (k = 0; k < (dts ? 2 : 1); k++) {
+        v = (k == 0 ? pts : pts - 3600) & ((1ULL << 33) - 1);
+        q[9 + k * 5] = (uint8_t) (((dts ? (k ? 0x10 : 0x30) : 0x20))
+                                  | ((v >> 29) & 0x0e) | 1);
+        q[10 + k * 5] = (uint8_t) (v >> 22);
+        q[11 + k * 5] = (uint8_t) (((v >> 14) & 0xfe) | 1);
+        q[12 + k * 5] = (uint8_t) (v >> 7);
+        q[13 + k * 5] = (uint8_t) (((v << 1) & 0xfe) | 1);
+    }
+}
+
+
+/* frames at 25 fps from pts0, a keyframe every gop; returns the cuts'
+   frame numbers in cuts[] and the durations in dur[] */
+
+static size_t
+run_frames(srt_hls_cutter_t *c, uint64_t pts0, int frames, int gop,
+    int jump_at, int64_t jump, size_t *cuts, uint64_t *dur, int *disc)
+{
+    int       i, rc;
+    size_t    n;
+    uint8_t  *p;
+    uint64_t  pts;
+
+    p = malloc(188);
+    assert_non_null(p);
+    n = 0;
+
+    for (i = 0; i < frames; i++) {
+        pts = pts0 + (uint64_t) i * 3600;
+
+        if (jump_at >= 0 && i >= jump_at) {
+            pts += (uint64_t) jump;
+        }
+
+        pes_packet(p, pts, 1, i % gop == 0);
+        rc = srt_hls_cutter_packet(c, p, i % gop == 0);
+
+        if (rc == SRT_HLS_CUT) {
+            cuts[n] = (size_t) i;
+            dur[n] = c->closed;
+            disc[n] = c->last_disc;
+            n++;
+        }
+    }
+
+    free(p);
+
+    return n;
+}
+
+
+static void
+test_cutter(void **state)
+{
+    int               disc[64];
+    size_t            n, cuts[64];
+    uint64_t          dur[64];
+    srt_hls_cutter_t  c;
+
+    (void) state;
+
+    /* keyframes every 2 s, target 4 s: 4 s segments */
+    srt_hls_cutter_init(&c, 4000, 8000);
+    n = run_frames(&c, 900000, 501, 50, -1, 0, cuts, dur, disc);
+    assert_int_equal(n, 5);
+    assert_int_equal(cuts[0], 100);
+    assert_true(dur[0] == 360000 && dur[4] == 360000);
+    assert_int_equal(disc[0], 0);
+
+    /* keyframes every 3 s, target 4 s: cut at 6 s; max 5 s forces 5 s */
+    srt_hls_cutter_init(&c, 4000, 8000);
+    n = run_frames(&c, 900000, 301, 75, -1, 0, cuts, dur, disc);
+    assert_int_equal(n, 2);
+    assert_int_equal(cuts[0], 150);
+    assert_true(dur[0] == 540000);
+
+    srt_hls_cutter_init(&c, 4000, 5000);
+    n = run_frames(&c, 900000, 301, 75, -1, 0, cuts, dur, disc);
+    assert_true(n >= 2);
+    assert_int_equal(cuts[0], 125);
+    assert_true(dur[0] == 450000);
+
+    /* across the 33-bit wrap: the same durations */
+    srt_hls_cutter_init(&c, 4000, 8000);
+    n = run_frames(&c, (1ULL << 33) - 3 * 90000, 301, 50, -1, 0, cuts, dur,
+                   disc);
+    assert_int_equal(n, 3);
+    assert_true(dur[0] == 360000 && dur[1] == 360000);
+
+    /* a jump back by 10 s at frame 60: the next keyframe (100) cuts, as a
+       discontinuity, with the time actually played */
+    srt_hls_cutter_init(&c, 4000, 8000);
+    n = run_frames(&c, 900000, 301, 50, 60, -900000, cuts, dur, disc);
+    assert_true(n >= 2);
+    assert_int_equal(cuts[0], 100);
+    assert_true(dur[0] == 360000);
+    assert_int_equal(disc[0], 1);
+    assert_int_equal(disc[1], 0);
+
+    /* a forward jump beyond max: the same */
+    srt_hls_cutter_init(&c, 4000, 8000);
+    n = run_frames(&c, 900000, 301, 50, 60, 90000 * 60, cuts, dur, disc);
+    assert_int_equal(cuts[0], 100);
+    assert_true(dur[0] == 360000);
+    assert_int_equal(disc[0], 1);
+}
+
+
+static void
+test_cutter_switch(void **state)
+{
+    int               rc, i;
+    uint8_t          *p;
+    srt_hls_cutter_t  c;
+
+    (void) state;
+
+    p = malloc(188);
+    assert_non_null(p);
+
+    srt_hls_cutter_init(&c, 4000, 8000);
+
+    /* no segment before a keyframe; non-PES packets say nothing */
+    pes_packet(p, 90000, 0, 0);
+    assert_int_equal(srt_hls_cutter_packet(&c, p, 0), SRT_HLS_CUT_NONE);
+    pes_packet(p, 93600, 0, 1);
+    assert_int_equal(srt_hls_cutter_packet(&c, p, 1), SRT_HLS_CUT_FIRST);
+    p[1] = 0x01;
+    assert_int_equal(srt_hls_cutter_packet(&c, p, 1), SRT_HLS_CUT_NONE);
+    assert_true(srt_hls_pes_time(p) == -1);
+
+    /* an input switch: the next keyframe cuts at once, a discontinuity */
+    srt_hls_cutter_switch(&c);
+
+    for (i = 1; i < 10; i++) {
+        pes_packet(p, 93600 + (uint64_t) i * 3600, 0, i == 9);
+        rc = srt_hls_cutter_packet(&c, p, i == 9);
+        assert_int_equal(rc, i == 9 ? SRT_HLS_CUT : SRT_HLS_CUT_NONE);
+    }
+
+    assert_true(c.closed == 9 * 3600);
+    assert_int_equal(c.last_disc, 1);
+
+    /* a PES with DTS: the DTS counts */
+    pes_packet(p, 900000, 1, 0);
+    assert_true(srt_hls_pes_time(p) == 900000 - 3600);
+
+    free(p);
+}
+
+
 int
 main(void)
 {
@@ -246,6 +426,8 @@ main(void)
         cmocka_unit_test(test_cues),
         cmocka_unit_test(test_small_buffer),
         cmocka_unit_test(test_multivariant),
+        cmocka_unit_test(test_cutter),
+        cmocka_unit_test(test_cutter_switch),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

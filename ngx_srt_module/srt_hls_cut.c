@@ -1,0 +1,148 @@
+/*
+ * Where HLS segments start (srt_hls_cut.h).
+ */
+
+#include <string.h>
+
+#include "srt_hls_cut.h"
+
+
+#define SRT_HLS_TS_MASK   ((1ULL << 33) - 1)
+#define SRT_HLS_TS_HALF   (1ULL << 32)
+
+
+static uint64_t srt_hls_ts(const uint8_t *p);
+
+
+void
+srt_hls_cutter_init(srt_hls_cutter_t *c, uint64_t target_ms,
+    uint64_t max_ms)
+{
+    memset(c, 0, sizeof(srt_hls_cutter_t));
+
+    c->target = target_ms * 90;
+    c->max = (max_ms > target_ms ? max_ms : target_ms) * 90;
+}
+
+
+void
+srt_hls_cutter_switch(srt_hls_cutter_t *c)
+{
+    c->disc = 1;
+}
+
+
+int
+srt_hls_cutter_packet(srt_hls_cutter_t *c, const uint8_t *pkt, int rap)
+{
+    int64_t   t;
+    uint64_t  d, done;
+
+    t = srt_hls_pes_time(pkt);
+
+    if (t < 0) {
+        return SRT_HLS_CUT_NONE;
+    }
+
+    if (!c->started) {
+        if (!rap) {
+            return SRT_HLS_CUT_NONE;    /* segments start on a keyframe */
+        }
+
+        c->started = 1;
+        c->start = (uint64_t) t;
+        c->last = (uint64_t) t;
+        c->step = 0;
+        c->last_disc = c->disc;
+        c->disc = 0;
+
+        return SRT_HLS_CUT_FIRST;
+    }
+
+    d = ((uint64_t) t - c->last) & SRT_HLS_TS_MASK;
+
+    if (d >= SRT_HLS_TS_HALF || d > c->max) {
+
+        /*
+         * The timeline jumped (back, or forward by more than a segment):
+         * the open segment keeps its length so far, counted on the new
+         * timeline from here, and the next keyframe starts a
+         * discontinuity.
+         */
+        done = ((c->last - c->start) & SRT_HLS_TS_MASK) + c->step;
+        c->start = ((uint64_t) t - done) & SRT_HLS_TS_MASK;
+        c->disc = 1;
+
+    } else if (d) {
+        c->step = d;
+    }
+
+    c->last = (uint64_t) t;
+
+    d = ((uint64_t) t - c->start) & SRT_HLS_TS_MASK;
+
+    if ((rap && (d >= c->target || c->disc)) || d >= c->max) {
+        c->closed = d;
+        c->start = (uint64_t) t;
+        c->last_disc = c->disc;
+        c->disc = 0;
+
+        return SRT_HLS_CUT;
+    }
+
+    return SRT_HLS_CUT_NONE;
+}
+
+
+int64_t
+srt_hls_pes_time(const uint8_t *pkt)
+{
+    size_t          off;
+    unsigned        flags;
+    const uint8_t  *p;
+
+    if (!(pkt[1] & 0x40) || !(pkt[3] & 0x10)) {
+        return -1;                      /* not a PES start, no payload */
+    }
+
+    off = 4;
+
+    if (pkt[3] & 0x20) {
+        off += 1 + (size_t) pkt[4];
+    }
+
+    if (off + 19 > 188) {
+        return -1;
+    }
+
+    p = pkt + off;
+
+    if (p[0] != 0 || p[1] != 0 || p[2] != 1 || (p[6] & 0xc0) != 0x80) {
+        return -1;
+    }
+
+    flags = p[7] >> 6;
+
+    if (flags == 3) {
+        return (int64_t) srt_hls_ts(p + 14);     /* DTS */
+    }
+
+    if (flags == 2) {
+        return (int64_t) srt_hls_ts(p + 9);      /* PTS */
+    }
+
+    return -1;
+}
+
+
+/* a 33-bit PES timestamp in its 5 bytes with marker bits */
+
+static uint64_t
+srt_hls_ts(const uint8_t *p)
+{
+    return ((uint64_t) (p[0] & 0x0e) << 29)
+           | ((uint64_t) p[1] << 22)
+           | ((uint64_t) (p[2] & 0xfe) << 14)
+           | ((uint64_t) p[3] << 7)
+           | ((uint64_t) p[4] >> 1);
+}

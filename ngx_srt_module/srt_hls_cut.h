@@ -1,0 +1,63 @@
+/*
+ * Where HLS segments start: the segmenter's decision, packet by packet,
+ * from the route's TS.  A segment starts at a random access point of the
+ * cut PID (the video, or the audio of an audio-only route) once the
+ * current one has reached the target duration, or at any PES start of
+ * that PID once it has reached the maximum; a timeline jump (a DTS step
+ * back or too far forward) or an announced input switch starts one at
+ * the next random access point, marked as a discontinuity.  Durations
+ * come from the PES timestamps (DTS, else PTS; 33-bit wrap handled).
+ * Plain C, no nginx types; unit tested in t/unit/test_hls.c.
+ *
+ * A piece of the HLS output (issue 6), not wired in yet.
+ */
+
+#ifndef _SRT_HLS_CUT_H_INCLUDED_
+#define _SRT_HLS_CUT_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <stdint.h>
+
+
+#define SRT_HLS_CUT_NONE      0
+#define SRT_HLS_CUT_FIRST     1     /* the first segment starts here */
+#define SRT_HLS_CUT           2     /* a segment ends, the next starts here */
+
+
+typedef struct {
+    uint64_t        target;         /* 90 kHz */
+    uint64_t        max;
+
+    unsigned        started:1;      /* a segment is open */
+    unsigned        disc:1;         /* the next segment is a discontinuity */
+    unsigned        last_disc:1;    /* the segment just started is one */
+    uint64_t        start;          /* its first timestamp */
+    uint64_t        last;           /* the cut PID's last timestamp */
+    uint64_t        step;           /* between its last two */
+    uint64_t        closed;         /* duration of the segment that ended,
+                                       90 kHz */
+} srt_hls_cutter_t;
+
+
+/* target and max in milliseconds (max >= target) */
+void srt_hls_cutter_init(srt_hls_cutter_t *c, uint64_t target_ms,
+    uint64_t max_ms);
+
+/* the route switched inputs: the next segment is a discontinuity */
+void srt_hls_cutter_switch(srt_hls_cutter_t *c);
+
+/*
+ * One packet of the cut PID (the caller filters by PID), with rap != 0
+ * when it starts a random access point.  Returns SRT_HLS_CUT_*: on
+ * SRT_HLS_CUT, c->closed has the duration of the segment that ended
+ * before this packet; c->last_disc says whether the new one is a
+ * discontinuity.
+ */
+int srt_hls_cutter_packet(srt_hls_cutter_t *c, const uint8_t *pkt, int rap);
+
+/* the DTS (else PTS) of a PES start packet; -1 when it has none */
+int64_t srt_hls_pes_time(const uint8_t *pkt);
+
+
+#endif /* _SRT_HLS_CUT_H_INCLUDED_ */

@@ -18,7 +18,7 @@ DEB_PACKAGES := nginx nginx-dev libsrt-gnutls-dev srt-tools libsqlite3-dev \
 	libavutil-dev libavfilter-dev libswscale-dev libswresample-dev ffmpeg \
 	libnginx-mod-rtmp libcmocka-dev perl libpcre2-dev zlib1g-dev \
 	build-essential pkg-config curl iproute2 procps python3-prometheus-client \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev fonts-dejavu-core
 
 MODULE_SRCS := config $(wildcard ngx_srt_module/*.[ch] ngx_route_api_module/*.[ch] \
 	ngx_scte35_module/*.[ch])

@@ -5,13 +5,13 @@
 #include <string.h>
 
 #include "srt_hls_cut.h"
+#include "srt_ts.h"
 
 
 #define SRT_HLS_TS_MASK   ((1ULL << 33) - 1)
 #define SRT_HLS_TS_HALF   (1ULL << 32)
 
 
-static uint64_t srt_hls_ts(const uint8_t *p);
 
 
 void
@@ -124,25 +124,12 @@ srt_hls_pes_time(const uint8_t *pkt)
     flags = p[7] >> 6;
 
     if (flags == 3) {
-        return (int64_t) srt_hls_ts(p + 14);     /* DTS */
+        return (int64_t) srt_ts_pes_ts(p + 14);     /* DTS */
     }
 
     if (flags == 2) {
-        return (int64_t) srt_hls_ts(p + 9);      /* PTS */
+        return (int64_t) srt_ts_pes_ts(p + 9);      /* PTS */
     }
 
     return -1;
-}
-
-
-/* a 33-bit PES timestamp in its 5 bytes with marker bits */
-
-static uint64_t
-srt_hls_ts(const uint8_t *p)
-{
-    return ((uint64_t) (p[0] & 0x0e) << 29)
-           | ((uint64_t) p[1] << 22)
-           | ((uint64_t) (p[2] & 0xfe) << 14)
-           | ((uint64_t) p[3] << 7)
-           | ((uint64_t) p[4] >> 1);
 }

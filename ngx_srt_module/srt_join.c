@@ -40,7 +40,6 @@ static size_t srt_join_emit(srt_join_t *j, uint8_t *pkt, int own,
     uint8_t *out);
 static void srt_join_timestamps(srt_join_t *j, uint8_t *pkt, uint16_t pid,
     int rewrite);
-static uint64_t srt_join_ts_get(const uint8_t *p);
 static void srt_join_ts_put(uint8_t *p, uint64_t ts);
 static uint64_t srt_join_shift(srt_join_t *j, uint64_t ts, uint64_t last,
     uint64_t last_ms, unsigned have);
@@ -853,18 +852,18 @@ srt_join_timestamps(srt_join_t *j, uint8_t *pkt, uint16_t pid, int rewrite)
 
     if (rewrite) {
         /* the DTS anchors the offset when there is one */
-        ts = srt_join_ts_get(p + (flags == 3 ? 14 : 9));
+        ts = srt_ts_pes_ts(p + (flags == 3 ? 14 : 9));
         (void) srt_join_shift(j, ts, j->last_dts, j->last_dts_ms,
                               j->have_dts);
 
-        srt_join_ts_put(p + 9, srt_join_ts_get(p + 9) + j->ts_off);
+        srt_join_ts_put(p + 9, srt_ts_pes_ts(p + 9) + j->ts_off);
 
         if (flags == 3) {
-            srt_join_ts_put(p + 14, srt_join_ts_get(p + 14) + j->ts_off);
+            srt_join_ts_put(p + 14, srt_ts_pes_ts(p + 14) + j->ts_off);
         }
     }
 
-    j->last_dts = srt_join_ts_get(p + (flags == 3 ? 14 : 9));
+    j->last_dts = srt_ts_pes_ts(p + (flags == 3 ? 14 : 9));
     j->last_dts_ms = j->now_ms;
     j->have_dts = 1;
 }
@@ -892,14 +891,6 @@ srt_join_shift(srt_join_t *j, uint64_t ts, uint64_t last, uint64_t last_ms,
     return (ts + j->ts_off) & SRT_JOIN_TS_MASK;
 }
 
-
-static uint64_t
-srt_join_ts_get(const uint8_t *p)
-{
-    return ((uint64_t) (p[0] & 0x0e) << 29) | ((uint64_t) p[1] << 22)
-           | ((uint64_t) (p[2] & 0xfe) << 14) | ((uint64_t) p[3] << 7)
-           | (p[4] >> 1);
-}
 
 
 /* keeps the 4-bit prefix and the marker bits */

@@ -439,6 +439,15 @@ srt_ts_pid(const uint8_t *pkt)
 }
 
 
+uint64_t
+srt_ts_pes_ts(const uint8_t *p)
+{
+    return ((uint64_t) (p[0] & 0x0e) << 29) | ((uint64_t) p[1] << 22)
+           | ((uint64_t) (p[2] & 0xfe) << 14) | ((uint64_t) p[3] << 7)
+           | (p[4] >> 1);
+}
+
+
 uint32_t
 srt_ts_crc32(const uint8_t *data, size_t len)
 {

@@ -127,6 +127,10 @@ unsigned srt_ts_analyze(srt_ts_analyzer_t *a, const uint8_t *pkt);
 
 uint16_t srt_ts_pid(const uint8_t *pkt);
 
+/* a 33-bit PTS or DTS from its 5 bytes in a PES header (marker bits and
+   the 4-bit prefix ignored) */
+uint64_t srt_ts_pes_ts(const uint8_t *p);
+
 /*
  * The picture size in a PES start packet's payload p (n bytes) of a video
  * stream of PMT type "type": from an H.264 SPS (cropping applied) or an

@@ -83,6 +83,17 @@ size_t srt_hls_multivariant(uint64_t bandwidth, uint64_t average,
     const char *codecs, unsigned width, unsigned height, const char *uri,
     char *buf, size_t size);
 
+/*
+ * RFC 6381 codec strings (srt_hls_codecs.c) from a PES start packet's TS
+ * payload p (n bytes) of a stream of PMT type "type": video from an H.264
+ * or H.265 SPS in that packet, audio from the type and the AAC ADTS
+ * header.  1 and out filled (SRT_HLS_CODEC_LEN bytes), or 0.
+ */
+#define SRT_HLS_CODEC_LEN      48
+
+int srt_hls_codec_video(uint8_t type, const uint8_t *p, size_t n, char *out);
+int srt_hls_codec_audio(uint8_t type, const uint8_t *p, size_t n, char *out);
+
 /* RFC 3339 date-time in UTC with milliseconds: 2026-11-21T17:52:00.123Z;
    out has room for 32 bytes */
 void srt_hls_date(int64_t unix_ms, char out[32]);

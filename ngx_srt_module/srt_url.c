@@ -145,10 +145,18 @@ srt_url_parse(const char *s, size_t len, int output, srt_url_t *u,
 
         return srt_url_testsrc_parse(s + i + 3, len - i - 3, u, err);
 
+    } else if (srt_url_eq(&scheme, "hls")) {
+        if (!output) {
+            snprintf(err, SRT_URL_ERR_LEN, "hls:// is an output only");
+            return -1;
+        }
+
+        return srt_url_hls_parse(s + i + 3, len - i - 3, u, err);
+
     } else {
         return srt_url_error(err, "unsupported scheme", &scheme,
-                             ", expected \"udp\", \"rtp\", \"srt\" or "
-                             "\"testsrc\"");
+                             ", expected \"udp\", \"rtp\", \"srt\", "
+                             "\"testsrc\" or \"hls\"");
     }
 
     i += 3;

@@ -16,7 +16,8 @@ typedef enum {
     SRT_URL_UDP = 1,
     SRT_URL_RTP,
     SRT_URL_SRT,
-    SRT_URL_TESTSRC         /* the built-in test pattern: no address */
+    SRT_URL_TESTSRC,        /* the built-in test pattern: no address */
+    SRT_URL_HLS             /* the HLS output: files, no address */
 } srt_url_scheme_e;
 
 
@@ -29,6 +30,20 @@ typedef enum {
 
 #define SRT_URL_PASS_LEN       80
 #define SRT_URL_STREAMID_LEN   513
+
+
+/* hls:// parameters (defaults 4000, 3 x segment, 6, 60000, both tags) */
+#define SRT_URL_HLS_DATERANGE  0x01     /* EXT-X-DATERANGE */
+#define SRT_URL_HLS_CUE        0x02     /* EXT-X-CUE-OUT/-CONT/-IN */
+#define SRT_URL_HLS_WINDOW_MAX 30
+
+typedef struct {
+    int                 segment_ms;     /* target duration */
+    int                 segment_max_ms; /* forced cut */
+    int                 window;         /* segments in the playlist */
+    int                 grace_ms;       /* kept after leaving it */
+    int                 cues;           /* SRT_URL_HLS_* */
+} srt_url_hls_t;
 
 
 /* testsrc:// parameters (defaults 1280x720, 25, 3000000, 1000) */
@@ -88,6 +103,7 @@ typedef struct {
                                             or "conntimeo") */
 
     srt_url_testsrc_t   testsrc;         /* testsrc:// only */
+    srt_url_hls_t       hls;             /* hls:// only */
 } srt_url_t;
 
 
@@ -109,7 +125,9 @@ typedef struct {
  * so "streamid=#!::r=main,m=publish" needs no escaping.
  *
  * And "testsrc://[?size=WxH&rate=N&bitrate=N[k|M]&tone=HZ]", the built-in
- * test pattern (inputs only).
+ * test pattern (inputs only), and "hls://[?segment=S&segment_max=S&
+ * window=N&grace=S&cues=daterange|cue|both|none]", the HLS output
+ * (outputs only; S in seconds, decimals allowed, or with "ms").
  *
  * Returns 0 on success, -1 with a human-readable message in err.
  */
@@ -118,6 +136,10 @@ int srt_url_parse(const char *s, size_t len, int output, srt_url_t *u,
 
 /* the part after "testsrc://" (srt_url_testsrc.c) */
 int srt_url_testsrc_parse(const char *rest, size_t len, srt_url_t *u,
+    char *err);
+
+/* the part after "hls://" (srt_url_hls.c) */
+int srt_url_hls_parse(const char *rest, size_t len, srt_url_t *u,
     char *err);
 
 /*

@@ -418,6 +418,93 @@ test_cutter_switch(void **state)
 }
 
 
+/* a PES start (video stream id, PTS only) followed by es[] */
+static size_t
+pes(uint8_t *out, const uint8_t *es, size_t n)
+{
+    static const uint8_t  hdr[] = {
+        0x00, 0x00, 0x01, 0xe0, 0x00, 0x00, 0x80, 0x80, 0x05,
+        0x21, 0x00, 0x01, 0x00, 0x01
+    };
+
+    memcpy(out, hdr, sizeof(hdr));
+    memcpy(out + sizeof(hdr), es, n);
+
+    return sizeof(hdr) + n;
+}
+
+
+static void
+test_codecs(void **state)
+{
+    char      out[SRT_HLS_CODEC_LEN];
+    size_t    n, cut;
+    uint8_t   buf[184];
+
+    /* AUD, then an SPS of High profile level 3.1 */
+    static const uint8_t  avc[] = {
+        0x00, 0x00, 0x00, 0x01, 0x09, 0xf0, 0x00, 0x00, 0x00, 0x01,
+        0x67, 0x64, 0x00, 0x1f, 0xac, 0xd9
+    };
+
+    /* x265's Main profile SPS: emulation prevention in the flags */
+    static const uint8_t  hevc[] = {
+        0x00, 0x00, 0x01, 0x42, 0x01, 0x01, 0x01, 0x60, 0x00, 0x00, 0x03,
+        0x00, 0x90, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x5d, 0xa0
+    };
+
+    /* Main 10, high tier, level 5.1, no constraint flags */
+    static const uint8_t  hevc10[] = {
+        0x00, 0x00, 0x01, 0x42, 0x01, 0x01, 0x22, 0x20, 0x00, 0x00, 0x03,
+        0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x99, 0xa0
+    };
+
+    /* ADTS, AAC LC (profile 1) and HE-AAC's core (profile 0: Main) */
+    static const uint8_t  adts[] = { 0xff, 0xf1, 0x50, 0x80, 0x02, 0x1f };
+    static const uint8_t  adts0[] = { 0xff, 0xf9, 0x10, 0x80, 0x02, 0x1f };
+
+    (void) state;
+
+    n = pes(buf, avc, sizeof(avc));
+    assert_int_equal(srt_hls_codec_video(0x1b, buf, n, out), 1);
+    assert_string_equal(out, "avc1.64001F");
+
+    /* cut before the SPS's level_idc: not found */
+    for (cut = 0; cut < n - 2; cut++) {
+        assert_int_equal(srt_hls_codec_video(0x1b, buf, cut, out), 0);
+    }
+
+    n = pes(buf, hevc, sizeof(hevc));
+    assert_int_equal(srt_hls_codec_video(0x24, buf, n, out), 1);
+    assert_string_equal(out, "hvc1.1.6.L93.90");
+
+    n = pes(buf, hevc10, sizeof(hevc10));
+    assert_int_equal(srt_hls_codec_video(0x24, buf, n, out), 1);
+    assert_string_equal(out, "hvc1.2.4.H153");
+
+    /* the wrong type finds nothing */
+    assert_int_equal(srt_hls_codec_video(0x1b, buf, n, out), 0);
+
+    n = pes(buf, adts, sizeof(adts));
+    assert_int_equal(srt_hls_codec_audio(0x0f, buf, n, out), 1);
+    assert_string_equal(out, "mp4a.40.2");
+
+    n = pes(buf, adts0, sizeof(adts0));
+    assert_int_equal(srt_hls_codec_audio(0x0f, buf, n, out), 1);
+    assert_string_equal(out, "mp4a.40.1");
+
+    assert_int_equal(srt_hls_codec_audio(0x0f, buf, 9, out), 0);
+
+    assert_int_equal(srt_hls_codec_audio(0x81, buf, 0, out), 1);
+    assert_string_equal(out, "ac-3");
+    assert_int_equal(srt_hls_codec_audio(0x87, buf, 0, out), 1);
+    assert_string_equal(out, "ec-3");
+    assert_int_equal(srt_hls_codec_audio(0x03, buf, 0, out), 1);
+    assert_string_equal(out, "mp4a.40.34");
+    assert_int_equal(srt_hls_codec_audio(0x06, buf, n, out), 0);
+}
+
+
 int
 main(void)
 {
@@ -428,6 +515,7 @@ main(void)
         cmocka_unit_test(test_multivariant),
         cmocka_unit_test(test_cutter),
         cmocka_unit_test(test_cutter_switch),
+        cmocka_unit_test(test_codecs),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -926,6 +926,55 @@ test_testsrc(void **state)
 }
 
 
+static void
+test_hls(void **state)
+{
+    srt_url_t  u;
+
+    (void) state;
+
+    ok("hls://", 1, &u);
+    assert_int_equal(u.scheme, SRT_URL_HLS);
+    assert_int_equal(u.hls.segment_ms, 4000);
+    assert_int_equal(u.hls.segment_max_ms, 12000);
+    assert_int_equal(u.hls.window, 6);
+    assert_int_equal(u.hls.grace_ms, 60000);
+    assert_int_equal(u.hls.cues, SRT_URL_HLS_DATERANGE | SRT_URL_HLS_CUE);
+
+    ok("hls://?segment=2.5&window=10&grace=1500ms&cues=cue", 1, &u);
+    assert_int_equal(u.hls.segment_ms, 2500);
+    assert_int_equal(u.hls.segment_max_ms, 7500);
+    assert_int_equal(u.hls.window, 10);
+    assert_int_equal(u.hls.grace_ms, 1500);
+    assert_int_equal(u.hls.cues, SRT_URL_HLS_CUE);
+
+    ok("hls://?segment=2&segment_max=2.125&cues=daterange&grace=0", 1, &u);
+    assert_int_equal(u.hls.segment_max_ms, 2125);
+    assert_int_equal(u.hls.cues, SRT_URL_HLS_DATERANGE);
+    assert_int_equal(u.hls.grace_ms, 0);
+
+    ok("hls://?cues=none", 1, &u);
+    assert_int_equal(u.hls.cues, 0);
+
+    bad("hls://", 0, "hls:// is an output only");
+    bad("hls://host", 1, "takes no host");
+    bad("hls://?segment=0.4", 1, "invalid segment \"0.4\"");
+    bad("hls://?segment=61", 1, "invalid segment");
+    bad("hls://?segment=1.2345", 1, "invalid segment");
+    bad("hls://?segment=.5", 1, "invalid segment");
+    bad("hls://?segment=4.", 1, "invalid segment");
+    bad("hls://?segment=1.5ms", 1, "invalid segment");
+    bad("hls://?segment=4&segment_max=3", 1, "shorter than segment");
+    bad("hls://?window=1", 1, "invalid window");
+    bad("hls://?window=31", 1, "invalid window");
+    bad("hls://?window=x", 1, "invalid window");
+    bad("hls://?grace=3601", 1, "invalid grace");
+    bad("hls://?cues=all", 1, "invalid cues \"all\"");
+    bad("hls://?window", 1, "missing value for \"window\"");
+    bad("hls://?path=/tmp", 1, "unknown hls parameter \"path\"");
+}
+
+
 int
 main(void)
 {
@@ -950,6 +999,7 @@ main(void)
         cmocka_unit_test(test_srt_udp_unchanged),
         cmocka_unit_test(test_redact),
         cmocka_unit_test(test_testsrc),
+        cmocka_unit_test(test_hls),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -767,6 +767,10 @@ ngx_metrics_kind(srt_url_t *u)
         return "rtp";
     case SRT_URL_SRT:
         return "srt";
+    case SRT_URL_TESTSRC:
+        return "testsrc";
+    case SRT_URL_HLS:
+        return "hls";
     default:
         return "udp";
     }

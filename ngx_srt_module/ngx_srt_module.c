@@ -13,6 +13,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_event.h>
+#include <ngx_thread_pool.h>
 
 #include "ngx_srt_module.h"
 
@@ -54,6 +55,13 @@ static ngx_command_t  ngx_srt_commands[] = {
       ngx_conf_set_size_slot,
       0,
       offsetof(ngx_srt_main_conf_t, shm_size),
+      NULL },
+
+    { ngx_string("hls_path"),
+      NGX_SRT_MAIN_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      0,
+      offsetof(ngx_srt_main_conf_t, hls_path),
       NULL },
 
     { ngx_string("ring_size"),
@@ -175,6 +183,48 @@ static ngx_command_t  ngx_srt_commands[] = {
       0,
       NULL },
 
+    { ngx_string("hls"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_hls_route_conf,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("hls_segment"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_hls_route_conf,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("hls_segment_max"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_hls_route_conf,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("hls_window"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_hls_route_conf,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("hls_grace"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_hls_route_conf,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("hls_cues"),
+      NGX_SRT_ROUTE_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_srt_hls_route_conf,
+      0,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -291,8 +341,11 @@ ngx_srt_init_conf(ngx_cycle_t *cycle, void *conf)
 
         outp = rt->outputs.elts;
         for (j = 0; j < rt->outputs.nelts; j++) {
-            outp[j]->worker = ngx_srt_owner(&rt->name, "output",
-                                            &outp[j]->url, mcf->workers);
+            /* the HLS segmenter runs beside the route's selector */
+            outp[j]->worker = outp[j]->hls
+                              ? rt->worker
+                              : ngx_srt_owner(&rt->name, "output",
+                                              &outp[j]->url, mcf->workers);
         }
     }
 
@@ -365,6 +418,19 @@ ngx_srt_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     ngx_conf_init_size_value(mcf->shm_size, 128 * 1024 * 1024);
     ngx_conf_init_size_value(mcf->ring_size, 4 * 1024 * 1024);
+
+    if (mcf->hls_path.data == NULL) {
+        ngx_str_set(&mcf->hls_path, "hls");
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &mcf->hls_path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* HLS writes go through nginx's thread pool, API routes' included */
+    if (ngx_thread_pool_add(cf, NULL) == NULL) {
+        return NGX_CONF_ERROR;
+    }
 
     if (ngx_srt_srt_ports_fixup(mcf) != NGX_OK) {
         return NGX_CONF_ERROR;
@@ -491,6 +557,7 @@ ngx_srt_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     ngx_srt_failover_unset(rt);
+    rt->hls = NGX_CONF_UNSET;
 
     rtp = ngx_array_push(&mcf->routes);
     if (rtp == NULL) {
@@ -522,6 +589,10 @@ ngx_srt_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_srt_inputs_sort(rt);
     ngx_srt_scte35_defaults(rt);
     ngx_srt_failover_defaults(rt);
+
+    if (ngx_srt_hls_route_output(cf, rt) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }
@@ -799,17 +870,31 @@ ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_srt_main_conf_t  *mcf = conf;
 
-    char               err[SRT_URL_ERR_LEN];
-    ngx_str_t         *value, safe;
-    ngx_uint_t         i;
-    ngx_srt_route_t   *rt;
-    ngx_srt_output_t  *out, **outp;
+    ngx_str_t  *value;
 
-    rt = mcf->current;
     value = cf->args->elts;
 
-    if (ngx_srt_redact(cf, &value[1], &safe) != NGX_OK) {
+    if (ngx_srt_output_create(cf, mcf, mcf->current, &value[1]) != NGX_OK) {
         return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* an output of nginx.conf: "output URL", or "hls on" made into one */
+
+ngx_int_t
+ngx_srt_output_create(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,
+    ngx_srt_route_t *rt, ngx_str_t *url)
+{
+    char               err[SRT_URL_ERR_LEN];
+    ngx_str_t          safe;
+    ngx_uint_t         i;
+    ngx_srt_output_t  *out, **outp;
+
+    if (ngx_srt_redact(cf, url, &safe) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     outp = rt->outputs.elts;
@@ -820,53 +905,68 @@ ngx_srt_output(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "duplicate output \"%V\" in route \"%V\"",
                                &safe, &rt->name);
-            return NGX_CONF_ERROR;
+            return NGX_ERROR;
         }
     }
 
     out = ngx_pcalloc(cf->pool, sizeof(ngx_srt_output_t));
     if (out == NULL) {
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
     out->id.data = ngx_pnalloc(cf->pool, sizeof("out") + NGX_INT_T_LEN);
     if (out->id.data == NULL) {
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
     out->id.len = ngx_sprintf(out->id.data, "out%ui", rt->outputs.nelts)
                   - out->id.data;
 
-    outp = ngx_array_push(&rt->outputs);
-    if (outp == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    *outp = out;
-
     out->route = rt;
     out->url = safe;
     out->fd = (ngx_socket_t) -1;
 
-    if (srt_url_parse((char *) value[1].data, value[1].len, 1, &out->parsed,
-                      err)
+    if (srt_url_parse((char *) url->data, url->len, 1, &out->parsed, err)
         != 0)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid output URL \"%V\": %s", &out->url, err);
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
     if (out->parsed.scheme == SRT_URL_SRT) {
         if (ngx_srt_srt_output_conf(cf, mcf, out) != NGX_OK) {
-            return NGX_CONF_ERROR;
+            return NGX_ERROR;
+        }
+
+    } else if (out->parsed.scheme == SRT_URL_HLS) {
+        for (i = 0; i < rt->outputs.nelts; i++) {
+            if (outp[i]->hls) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "route \"%V\" has an HLS output "
+                                   "already", &rt->name);
+                return NGX_ERROR;
+            }
+        }
+
+        ngx_str_set(&out->id, "hls");
+
+        if (ngx_srt_hls_conf(cf, out) != NGX_OK) {
+            return NGX_ERROR;
         }
 
     } else if (ngx_srt_udp_output_conf(cf, out) != NGX_OK) {
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
-    return NGX_CONF_OK;
+    outp = ngx_array_push(&rt->outputs);
+    if (outp == NULL) {
+        return NGX_ERROR;
+    }
+
+    *outp = out;
+
+    return NGX_OK;
 }
 
 
@@ -1337,9 +1437,16 @@ ngx_srt_init_process(ngx_cycle_t *cycle)
         for (j = 0; j < rt->outputs.nelts; j++) {
             outp[j]->last_bytes = outp[j]->stats->bytes;
 
-            if (!outp[j]->srt && outp[j]->worker == ngx_worker
-                && ngx_srt_udp_output_start(cycle, outp[j]) != NGX_OK)
-            {
+            if (outp[j]->srt || outp[j]->worker != ngx_worker) {
+                continue;
+            }
+
+            if (outp[j]->hls) {
+                if (ngx_srt_hls_start(cycle, outp[j]) != NGX_OK) {
+                    return NGX_ERROR;
+                }
+
+            } else if (ngx_srt_udp_output_start(cycle, outp[j]) != NGX_OK) {
                 return NGX_ERROR;
             }
         }
@@ -1446,7 +1553,10 @@ ngx_srt_exit_process(ngx_cycle_t *cycle)
 
         outp = rtp[i]->outputs.elts;
         for (j = 0; j < rtp[i]->outputs.nelts; j++) {
-            if (!outp[j]->srt) {
+            if (outp[j]->hls) {
+                ngx_srt_hls_stop(outp[j]);
+
+            } else if (!outp[j]->srt) {
                 ngx_srt_udp_output_stop(outp[j]);
             }
         }

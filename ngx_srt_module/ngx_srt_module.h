@@ -21,6 +21,7 @@
 #include "srt_ring.h"
 #include "srt_join.h"
 #include "av_source.h"
+#include "srt_hls.h"
 
 
 #define NGX_SRT_VERSION          "0.1.0"
@@ -257,6 +258,75 @@ typedef struct {
 } ngx_srt_shm_failover_t;
 
 
+/*
+ * An HLS output's state (ngx_srt_hls.c), written by its owner only: the
+ * playlist's window, the segments waiting for their grace period to end,
+ * where the open segment starts in the route ring, the ad break, and
+ * what was measured.  A new owner goes on from it.
+ */
+#define NGX_SRT_HLS_SEGS         (SRT_URL_HLS_WINDOW_MAX + 1)
+#define NGX_SRT_HLS_GONE         256
+#define NGX_SRT_HLS_EVENTS       8
+
+typedef struct {
+    uint64_t                  seq;
+    uint64_t                  left_msec;     /* left the playlist */
+} ngx_srt_hls_gone_t;
+
+
+/* a splice point waiting for the segment that starts at or after it */
+typedef struct {
+    uint64_t                  pts;
+    uint64_t                  duration;      /* 90 kHz; 0 unknown */
+    uint32_t                  event_id;
+    uint32_t                  out;           /* 1 out of network, 0 in */
+    uint32_t                  auto_return;
+    uint32_t                  len;           /* of section, 0: none */
+    u_char                    section[SRT_HLS_SECTION_MAX];
+} ngx_srt_hls_event_t;
+
+
+typedef struct {
+    uint64_t                  created;       /* unix ms */
+    uint64_t                  next_seq;      /* the next segment's number */
+    uint64_t                  disc_seq;      /* of the window's first */
+    ngx_uint_t                nsegs;
+    srt_hls_segment_t         seg[NGX_SRT_HLS_SEGS];
+    uint64_t                  seg_bytes[NGX_SRT_HLS_SEGS];
+    ngx_uint_t                ngone;
+    ngx_srt_hls_gone_t        gone[NGX_SRT_HLS_GONE];
+    ngx_uint_t                cleaned;       /* a former run's files went */
+
+    uint64_t                  resume_pos;    /* ring seq of the open one */
+    ngx_uint_t                resume_valid;
+    ngx_uint_t                resume_disc;
+    int64_t                   next_pdt;      /* unix ms where it starts */
+
+    ngx_uint_t                in_break;
+    uint32_t                  break_event;
+    int64_t                   break_start_ms;
+    uint64_t                  break_duration_us;
+    ngx_uint_t                last_out_valid;    /* repeats of an OUT */
+    uint32_t                  last_out_event;
+    uint64_t                  last_out_pts;
+    ngx_uint_t                nevents;
+    ngx_srt_hls_event_t       event[NGX_SRT_HLS_EVENTS];
+
+    /* measured; for the API and the metrics */
+    char                      codecs[2 * SRT_HLS_CODEC_LEN + 2];
+    ngx_uint_t                width;
+    ngx_uint_t                height;
+    uint64_t                  bandwidth;     /* bit/s, peak of the window */
+    uint64_t                  average_bandwidth;
+    ngx_atomic_t              segments;
+    ngx_atomic_t              dropped;
+    ngx_atomic_t              write_errors;
+    ngx_atomic_t              cues;
+    uint64_t                  last_duration_ms;
+    uint64_t                  last_msec;
+} ngx_srt_shm_hls_t;
+
+
 /* process-wide facts of the gateway */
 typedef struct {
     ngx_atomic_t              started;       /* unix ms the zone was made */
@@ -402,8 +472,11 @@ typedef struct {
     ngx_uint_t                srt;           /* an srt:// output */
     ngx_srt_srt_port_t       *port;          /* its listener port */
     ngx_srt_srt_endpoint_t    ep;            /* caller: SRT thread only */
+    ngx_uint_t                hls;           /* an hls:// output */
+    ngx_srt_shm_hls_t        *hls_shm;
 
     /* owner worker only */
+    void                     *hls_ctx;       /* ngx_srt_hls_t */
     ngx_socket_t              fd;
     ngx_msec_t                retry;         /* last socket setup attempt */
     ngx_srt_reader_t          reader;
@@ -456,6 +529,10 @@ struct ngx_srt_route_s {
     ngx_msec_t                scte35_heartbeat;  /* splice_null, 0: off */
     ngx_uint_t                publisher_replace; /* a new SRT publisher
                                                     replaces the live one */
+
+    /* "hls" and hls_* in nginx.conf: made into an hls:// output */
+    ngx_int_t                 hls;           /* NGX_CONF_UNSET: not given */
+    ngx_str_t                 hls_args;      /* "segment=4&window=6..." */
 
     /* SRT players in this process: the list belongs to the SRT thread,
        the event loop reads nplayers and sets pending when the ring grows */
@@ -555,6 +632,7 @@ typedef struct {
     ngx_srt_shm_global_t     *global;
     ngx_array_t               api_routes;    /* ngx_srt_route_t *, of this
                                                 worker: event loop only */
+    ngx_str_t                 hls_path;      /* HLS files: PATH/ROUTE/ */
 } ngx_srt_main_conf_t;
 
 
@@ -617,6 +695,8 @@ ngx_int_t ngx_srt_parse_host(ngx_pool_t *pool, srt_url_t *parsed,
     ngx_uint_t listen, ngx_uint_t no_resolve, ngx_url_t *u);
 ngx_uint_t ngx_srt_multicast(struct sockaddr *sa);
 void ngx_srt_scte35_defaults(ngx_srt_route_t *rt);
+ngx_int_t ngx_srt_output_create(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,
+    ngx_srt_route_t *rt, ngx_str_t *url);
 
 /* ngx_srt_shm.c: zone, leases, wake-ups and local reader dispatch */
 ngx_int_t ngx_srt_init_zone(ngx_shm_zone_t *shm_zone, void *data);
@@ -714,6 +794,14 @@ ngx_srt_input_t *ngx_srt_active_input(ngx_srt_route_t *rt);
 ngx_int_t ngx_srt_udp_output_conf(ngx_conf_t *cf, ngx_srt_output_t *out);
 ngx_int_t ngx_srt_udp_output_start(ngx_cycle_t *cycle, ngx_srt_output_t *out);
 void ngx_srt_udp_output_stop(ngx_srt_output_t *out);
+
+/* ngx_srt_hls.c: the HLS output */
+ngx_int_t ngx_srt_hls_conf(ngx_conf_t *cf, ngx_srt_output_t *out);
+void ngx_srt_hls_init_shm(ngx_srt_shm_hls_t *sh);
+ngx_int_t ngx_srt_hls_start(ngx_cycle_t *cycle, ngx_srt_output_t *out);
+void ngx_srt_hls_stop(ngx_srt_output_t *out);
+char *ngx_srt_hls_route_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_srt_hls_route_output(ngx_conf_t *cf, ngx_srt_route_t *rt);
 
 /* ngx_srt_srt_conf.c: srt:// inputs, outputs and listener ports */
 ngx_int_t ngx_srt_srt_input_conf(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,

@@ -726,9 +726,10 @@ static ngx_srt_output_t *
 ngx_srt_runtime_output(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
     ngx_srt_route_t *rt, ngx_srt_endpoint_desc_t *e)
 {
-    u_char             err[256];
-    ngx_pool_t        *pool;
-    ngx_srt_output_t  *out;
+    u_char              err[256];
+    ngx_uint_t          i;
+    ngx_pool_t         *pool;
+    ngx_srt_output_t   *out, **outp;
 
     /* an output has its own pool: outputs come and go during a route's
        life, their memory must go with them */
@@ -786,6 +787,24 @@ ngx_srt_runtime_output(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
 
     out->worker = ngx_srt_owner(&rt->name, "output", &out->id, mcf->workers);
 
+    if (out->parsed.scheme == SRT_URL_HLS) {
+        outp = rt->outputs.elts;
+
+        for (i = 0; i < rt->outputs.nelts; i++) {
+            if (outp[i]->hls) {
+                ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                              "srt route \"%V\": output \"%V\": the route "
+                              "has an HLS output already", &rt->name,
+                              &e->id);
+                goto failed;
+            }
+        }
+
+        /* the segmenter runs beside the route's selector */
+        out->hls = 1;
+        out->worker = rt->worker;
+    }
+
     if (ngx_srt_shm_output(mcf, cycle->log, out, "aout", &out->id) != NGX_OK)
     {
         goto failed;
@@ -808,7 +827,15 @@ ngx_srt_runtime_output(ngx_cycle_t *cycle, ngx_srt_main_conf_t *mcf,
             ngx_srt_libsrt_caller(rt, NULL, out);
         }
 
-    } else if (out->worker == (ngx_uint_t) ngx_worker) {
+    } else if (out->worker != (ngx_uint_t) ngx_worker) {
+        /* another worker's */
+
+    } else if (out->hls) {
+        if (ngx_srt_hls_start(cycle, out) != NGX_OK) {
+            (void) ngx_atomic_fetch_add(&out->stats->errors, 1);
+        }
+
+    } else {
         (void) ngx_srt_udp_output_start(cycle, out);
     }
 
@@ -846,7 +873,13 @@ ngx_srt_runtime_output_free(ngx_srt_output_t *out)
         return;
     }
 
-    ngx_srt_udp_output_stop(out);
+    if (out->hls) {
+        ngx_srt_hls_stop(out);
+
+    } else {
+        ngx_srt_udp_output_stop(out);
+    }
+
     ngx_destroy_pool(out->pool);
 }
 
@@ -909,7 +942,9 @@ ngx_srt_endpoint_check(ngx_pool_t *pool, ngx_str_t *url, ngx_uint_t output,
             *bind = (parsed.mode == SRT_URL_MODE_LISTENER) ? NGX_SRT_BIND_SRT
                                                            : NGX_SRT_BIND_NONE;
 
-        } else if (parsed.scheme == SRT_URL_TESTSRC) {
+        } else if (parsed.scheme == SRT_URL_TESTSRC
+                   || parsed.scheme == SRT_URL_HLS)
+        {
             *bind = NGX_SRT_BIND_NONE;
 
         } else {
@@ -938,10 +973,10 @@ ngx_srt_runtime_url(ngx_pool_t *pool, ngx_str_t *url, ngx_uint_t output,
         return NGX_DECLINED;
     }
 
-    if (parsed->scheme == SRT_URL_TESTSRC) {
+    if (parsed->scheme == SRT_URL_TESTSRC || parsed->scheme == SRT_URL_HLS) {
         ngx_memzero(addr, sizeof(ngx_addr_t));
         *multicast = 0;
-        return NGX_OK;        /* made in-process: no address */
+        return NGX_OK;        /* made in-process, or files: no address */
     }
 
     srt = (parsed->scheme == SRT_URL_SRT);

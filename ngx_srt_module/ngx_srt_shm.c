@@ -271,6 +271,19 @@ ngx_srt_shm_output(ngx_srt_main_conf_t *mcf, ngx_log_t *log,
         out->stats->since = ngx_srt_unix_msec();
     }
 
+    if (out->hls) {
+        out->hls_shm = ngx_srt_shm_get(pool, dir, log,
+                                       sizeof(ngx_srt_shm_hls_t), &created,
+                                       "hls/%V/%V", &out->route->name, key);
+        if (out->hls_shm == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (created) {
+            ngx_srt_hls_init_shm(out->hls_shm);
+        }
+    }
+
     return NGX_OK;
 }
 

@@ -233,9 +233,12 @@ srt_hls_date(int64_t unix_ms, char out[32])
     t = (time_t) (unix_ms / 1000);
     gmtime_r(&t, &tm);
 
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, (int) (unix_ms % 1000));
+    /* fields bounded so that the compiler sees the text fits */
+    snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
+             (unsigned) (tm.tm_year + 1900) % 10000,
+             (unsigned) (tm.tm_mon + 1) % 100, (unsigned) tm.tm_mday % 100,
+             (unsigned) tm.tm_hour % 100, (unsigned) tm.tm_min % 100,
+             (unsigned) tm.tm_sec % 100, (unsigned) (unix_ms % 1000));
 }
 
 

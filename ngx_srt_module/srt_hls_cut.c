@@ -32,6 +32,13 @@ srt_hls_cutter_switch(srt_hls_cutter_t *c)
 }
 
 
+void
+srt_hls_cutter_force(srt_hls_cutter_t *c)
+{
+    c->force = 1;
+}
+
+
 int
 srt_hls_cutter_packet(srt_hls_cutter_t *c, const uint8_t *pkt, int rap)
 {
@@ -55,6 +62,7 @@ srt_hls_cutter_packet(srt_hls_cutter_t *c, const uint8_t *pkt, int rap)
         c->step = 0;
         c->last_disc = c->disc;
         c->disc = 0;
+        c->force = 0;
 
         return SRT_HLS_CUT_FIRST;
     }
@@ -81,11 +89,14 @@ srt_hls_cutter_packet(srt_hls_cutter_t *c, const uint8_t *pkt, int rap)
 
     d = ((uint64_t) t - c->start) & SRT_HLS_TS_MASK;
 
-    if ((rap && (d >= c->target || c->disc)) || d >= c->max) {
+    if ((rap && (d >= c->target || c->disc || (c->force && d > 0)))
+        || d >= c->max)
+    {
         c->closed = d;
         c->start = (uint64_t) t;
         c->last_disc = c->disc;
         c->disc = 0;
+        c->force = 0;
 
         return SRT_HLS_CUT;
     }

@@ -8,8 +8,6 @@
  * the next random access point, marked as a discontinuity.  Durations
  * come from the PES timestamps (DTS, else PTS; 33-bit wrap handled).
  * Plain C, no nginx types; unit tested in t/unit/test_hls.c.
- *
- * A piece of the HLS output (issue 6), not wired in yet.
  */
 
 #ifndef _SRT_HLS_CUT_H_INCLUDED_
@@ -32,6 +30,7 @@ typedef struct {
     unsigned        started:1;      /* a segment is open */
     unsigned        disc:1;         /* the next segment is a discontinuity */
     unsigned        last_disc:1;    /* the segment just started is one */
+    unsigned        force:1;        /* cut at the next keyframe */
     uint64_t        start;          /* its first timestamp */
     uint64_t        last;           /* the cut PID's last timestamp */
     uint64_t        step;           /* between its last two */
@@ -46,6 +45,10 @@ void srt_hls_cutter_init(srt_hls_cutter_t *c, uint64_t target_ms,
 
 /* the route switched inputs: the next segment is a discontinuity */
 void srt_hls_cutter_switch(srt_hls_cutter_t *c);
+
+/* an SCTE-35 splice point is due: the next keyframe starts a segment,
+   whatever the open one's duration */
+void srt_hls_cutter_force(srt_hls_cutter_t *c);
 
 /*
  * One packet of the cut PID (the caller filters by PID), with rap != 0

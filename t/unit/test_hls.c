@@ -410,6 +410,19 @@ test_cutter_switch(void **state)
     assert_true(c.closed == 9 * 3600);
     assert_int_equal(c.last_disc, 1);
 
+    /* a splice point: the next keyframe cuts, not the frames before */
+    srt_hls_cutter_force(&c);
+    pes_packet(p, 93600 + 10 * 3600, 0, 0);
+    assert_int_equal(srt_hls_cutter_packet(&c, p, 0), SRT_HLS_CUT_NONE);
+    pes_packet(p, 93600 + 11 * 3600, 0, 1);
+    assert_int_equal(srt_hls_cutter_packet(&c, p, 1), SRT_HLS_CUT);
+    assert_true(c.closed == 2 * 3600);
+    assert_int_equal(c.last_disc, 0);
+
+    /* once only */
+    pes_packet(p, 93600 + 12 * 3600, 0, 1);
+    assert_int_equal(srt_hls_cutter_packet(&c, p, 1), SRT_HLS_CUT_NONE);
+
     /* a PES with DTS: the DTS counts */
     pes_packet(p, 900000, 1, 0);
     assert_true(srt_hls_pes_time(p) == 900000 - 3600);

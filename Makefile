@@ -18,7 +18,7 @@ DEB_PACKAGES := nginx nginx-dev libsrt-gnutls-dev srt-tools libsqlite3-dev \
 	libavutil-dev libavfilter-dev libswscale-dev libswresample-dev ffmpeg \
 	libnginx-mod-rtmp libcmocka-dev perl libpcre2-dev zlib1g-dev \
 	build-essential pkg-config curl iproute2 procps python3-prometheus-client \
-	clang libclang-rt-14-dev fonts-dejavu-core
+	clang libclang-rt-14-dev fonts-dejavu-core chromium wrk
 
 MODULE_SRCS := config $(wildcard ngx_srt_module/*.[ch] ngx_route_api_module/*.[ch] \
 	ngx_scte35_module/*.[ch])
@@ -52,6 +52,11 @@ deps:
 	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	        --no-install-recommends $$missing; \
 	fi
+	@# the browser test's hls.js and playwright-core, from the npm registry
+	@# (locked in t/browser/package-lock.json; Chromium is Debian's)
+	@if [ ! -d t/browser/node_modules/hls.js ] \
+	    || [ ! -d t/browser/node_modules/playwright-core ]; then \
+	    npm ci --prefix t/browser --no-audit --no-fund; fi
 	@touch $(BUILD).deps 2>/dev/null || true
 
 $(NGX_SRC)/configure:

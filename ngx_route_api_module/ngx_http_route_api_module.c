@@ -43,6 +43,7 @@ static json_t *ngx_http_route_api_srt(ngx_srt_route_t *rt, ngx_str_t *id,
 static json_t *ngx_http_route_api_srt_conn(ngx_srt_shm_conn_t *slot);
 static json_t *ngx_http_route_api_srt_all(ngx_srt_main_conf_t *mcf);
 static json_t *ngx_http_route_api_owner(ngx_srt_lease_t *lease);
+static json_t *ngx_http_route_api_hls(ngx_srt_output_t *out);
 static json_t *ngx_http_route_api_failover(ngx_srt_route_t *rt);
 static const char *ngx_http_route_api_status(uint64_t last_data,
     uint64_t now);
@@ -853,7 +854,45 @@ ngx_http_route_api_output(ngx_srt_output_t *out)
                                                    &ost->bad_passphrase));
     }
 
+    if (o && out->hls && out->hls_shm) {
+        json_object_set_new(o, "hls", ngx_http_route_api_hls(out));
+    }
+
     return o;
+}
+
+
+/* an HLS output: its playlist, the window and what was measured */
+
+static json_t *
+ngx_http_route_api_hls(ngx_srt_output_t *out)
+{
+    u_char              *p, buf[NGX_SRT_NAME_LEN + 16];
+    ngx_srt_shm_hls_t   *sh;
+
+    sh = out->hls_shm;
+
+    p = ngx_snprintf(buf, sizeof(buf) - 1, "%V/index.m3u8",
+                     &out->route->name);
+
+    return json_pack("{s:s#, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I,"
+                     " s:I, s:I, s:I, s:b}",
+                     "playlist", buf, (int) (p - buf),
+                     "segments", (json_int_t) sh->segments,
+                     "window", (json_int_t) sh->nsegs,
+                     "media_sequence",
+                     (json_int_t) (sh->nsegs ? sh->seg[0].seq : 0),
+                     "last_duration_ms", (json_int_t) sh->last_duration_ms,
+                     "last_segment", (json_int_t) sh->last_msec,
+                     "bandwidth", (json_int_t) sh->bandwidth,
+                     "average_bandwidth",
+                     (json_int_t) sh->average_bandwidth,
+                     "codecs", sh->codecs,
+                     "width", (json_int_t) sh->width,
+                     "height", (json_int_t) sh->height,
+                     "dropped", (json_int_t) sh->dropped,
+                     "write_errors", (json_int_t) sh->write_errors,
+                     "in_break", (int) (sh->in_break != 0));
 }
 
 

@@ -299,6 +299,34 @@ ngx_srt_hls_stop(ngx_srt_output_t *out)
 }
 
 
+/*
+ * The output is removed for good (API): its window goes to the grace list
+ * and nothing is resumed, so an output added again later starts afresh
+ * and deletes these files in time.  Under the lease lock of the caller.
+ */
+
+void
+ngx_srt_hls_forget(ngx_srt_shm_hls_t *sh)
+{
+    uint64_t    now;
+    ngx_uint_t  i;
+
+    now = ngx_srt_unix_msec();
+
+    for (i = 0; i < sh->nsegs && sh->ngone < NGX_SRT_HLS_GONE; i++) {
+        sh->gone[sh->ngone].seq = sh->seg[i].seq;
+        sh->gone[sh->ngone].left_msec = now;
+        sh->ngone++;
+    }
+
+    sh->nsegs = 0;
+    sh->resume_valid = 0;
+    sh->next_pdt = 0;
+    sh->in_break = 0;
+    sh->nevents = 0;
+}
+
+
 static void
 ngx_srt_hls_free(ngx_srt_hls_t *hls)
 {
@@ -1504,6 +1532,7 @@ ngx_srt_hls_written(ngx_event_t *ev)
 {
     ngx_srt_hls_t  *hls = ev->data;
 
+    ngx_int_t            lrc;
     ngx_uint_t           i;
     ngx_srt_hls_job_t   *job;
     ngx_srt_shm_hls_t   *sh;
@@ -1544,5 +1573,19 @@ ngx_srt_hls_written(ngx_event_t *ev)
         hls->gap = 1;
     }
 
-    ngx_srt_hls_post(hls);
+    /* the next queued segment: the window is the lease holder's */
+
+    lrc = ngx_srt_lease_lock(&hls->out->stats->lease);
+
+    if (lrc == NGX_DECLINED) {
+        ngx_srt_hls_stop(hls->out);     /* handed over meanwhile */
+        return;
+    }
+
+    if (lrc == NGX_OK) {
+        ngx_srt_hls_post(hls);
+        ngx_srt_lease_unlock(&hls->out->stats->lease);
+    }
+
+    /* busy: the next cut posts it */
 }

@@ -864,6 +864,11 @@ ngx_srt_runtime_output_free(ngx_srt_output_t *out)
         /* gone for good: a new output of this id starts at the live edge */
         st->pos_valid = 0;
         st->last_data = 0;
+
+        if (out->hls_shm) {
+            ngx_srt_hls_forget(out->hls_shm);
+        }
+
         ngx_srt_lease_unlock(&st->lease);
     }
 

@@ -25,6 +25,7 @@ sends to udp://127.0.0.1:5000):
   watch:   ffplay http://127.0.0.1:8080/live/demo.ts   (or VLC, same URL)
   UDP out: ffplay udp://127.0.0.1:5004
   SRT out: ffplay "srt://127.0.0.1:9001?streamid=demo"
+  HLS:     ffplay http://127.0.0.1:8080/hls/demo/index.m3u8
   status:  curl -s http://127.0.0.1:8080/api/routes/demo
   logs:    $prefix/logs/error.log
 Ctrl-C stops.

@@ -30,6 +30,8 @@ typedef enum {
 
 static ngx_int_t ngx_http_srt_hls_handler(ngx_http_request_t *r);
 static ngx_srt_output_t *ngx_http_srt_hls_output(ngx_str_t *name);
+static ngx_int_t ngx_http_srt_hls_etag(ngx_http_request_t *r,
+    ngx_open_file_info_t *of);
 static ngx_int_t ngx_http_srt_hls_header(ngx_http_request_t *r,
     const char *key, u_char *value, size_t len);
 static char *ngx_http_srt_hls(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -181,7 +183,11 @@ ngx_http_srt_hls_handler(ngx_http_request_t *r)
     of.errors = clcf->open_file_cache_errors;
     of.events = clcf->open_file_cache_events;
 
-    if (ngx_open_cached_file(clcf->open_file_cache, &path, &of, r->pool)
+    /* a playlist is replaced (renamed over) every segment: never from
+       open_file_cache, which would keep the old file's descriptor */
+    if (ngx_open_cached_file(kind == NGX_HTTP_SRT_HLS_SEGMENT
+                             ? clcf->open_file_cache : NULL,
+                             &path, &of, r->pool)
         != NGX_OK)
     {
         if (of.err == NGX_ENOENT || of.err == NGX_ENOTDIR
@@ -205,9 +211,18 @@ ngx_http_srt_hls_handler(ngx_http_request_t *r)
 
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = of.size;
-    r->headers_out.last_modified_time = of.mtime;
 
-    if (ngx_http_set_etag(r) != NGX_OK) {
+    /*
+     * Two playlists written in the same second may have the same size: the
+     * ETag has the file's inode too (every write is a new file), and a
+     * playlist has no Last-Modified, whose 1 s resolution would answer
+     * If-Modified-Since with 304 for a newer one.
+     */
+    if (kind == NGX_HTTP_SRT_HLS_SEGMENT) {
+        r->headers_out.last_modified_time = of.mtime;
+    }
+
+    if (ngx_http_srt_hls_etag(r, &of) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -299,6 +314,35 @@ ngx_http_srt_hls_output(ngx_str_t *name)
     }
 
     return NULL;
+}
+
+
+static ngx_int_t
+ngx_http_srt_hls_etag(ngx_http_request_t *r, ngx_open_file_info_t *of)
+{
+    ngx_table_elt_t  *etag;
+
+    etag = ngx_list_push(&r->headers_out.headers);
+    if (etag == NULL) {
+        return NGX_ERROR;
+    }
+
+    etag->hash = 1;
+    ngx_str_set(&etag->key, "ETag");
+
+    etag->value.data = ngx_pnalloc(r->pool, 3 * NGX_OFF_T_LEN + 5);
+    if (etag->value.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    etag->value.len = ngx_sprintf(etag->value.data, "\"%xT-%xO-%xL\"",
+                                  of->mtime, of->size,
+                                  (uint64_t) of->uniq)
+                      - etag->value.data;
+
+    r->headers_out.etag = etag;
+
+    return NGX_OK;
 }
 
 

@@ -36,8 +36,10 @@
 #define NGX_SRT_HLS_BUF_MAX      (64 * 1024 * 1024)  /* a segment */
 #define NGX_SRT_HLS_QUEUE        4       /* segments waiting for the disk */
 #define NGX_SRT_HLS_PLAYLIST     (64 * 1024)
-#define NGX_SRT_HLS_UNLINK       32      /* deletions per write */
+#define NGX_SRT_HLS_UNLINK       64      /* deletions per write */
 #define NGX_SRT_HLS_PSI_PKTS     8
+#define NGX_SRT_HLS_CHUNK        512     /* packets read at a time */
+#define NGX_SRT_HLS_EVENT_AGE    (600 * 90000ULL)  /* 10 min, 90 kHz */
 #define NGX_SRT_HLS_TS_MASK      ((1ULL << 33) - 1)
 #define NGX_SRT_HLS_TS_HALF      (1ULL << 32)
 
@@ -88,7 +90,7 @@ struct ngx_srt_hls_s {
     srt_ts_analyzer_t         analyzer;
     srt_hls_cutter_t          cutter;
     uint64_t                  overruns;
-    uint64_t                  last_t;       /* the cut PID's last time */
+    uint64_t                  last_pts;     /* the cut PID's last PTS */
     unsigned                  have_t:1;
 
     /* the open segment */
@@ -99,8 +101,8 @@ struct ngx_srt_hls_s {
     unsigned                  disc:1;       /* it is a discontinuity */
     unsigned                  gap:1;        /* the next one will be */
     unsigned                  busy:1;       /* a task is in flight */
-    uint64_t                  start_t;
-    int64_t                   pdt;
+    uint64_t                  start_pts;    /* its first frame's PTS */
+    int64_t                   pdt_us;       /* its date, unix us */
 
     /* the stream's latest PAT and PMT, copied into each segment */
     u_char                    pat[NGX_SRT_HLS_PSI_PKTS * SRT_RING_PKT];
@@ -131,7 +133,8 @@ static void ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt,
 static void ngx_srt_hls_psi(ngx_srt_hls_t *hls, const u_char *pkt,
     uint16_t pid, unsigned flags);
 static void ngx_srt_hls_pmt(ngx_srt_hls_t *hls);
-static void ngx_srt_hls_begin(ngx_srt_hls_t *hls, uint64_t t, uint64_t seq);
+static void ngx_srt_hls_begin(ngx_srt_hls_t *hls, uint64_t pts,
+    uint64_t seq);
 static void ngx_srt_hls_close(ngx_srt_hls_t *hls, uint64_t duration);
 static void ngx_srt_hls_abandon(ngx_srt_hls_t *hls, const char *why);
 static ngx_int_t ngx_srt_hls_append(ngx_srt_hls_t *hls, const u_char *p,
@@ -143,6 +146,7 @@ static void ngx_srt_hls_event(ngx_srt_hls_t *hls, ngx_uint_t out,
     uint32_t id, uint64_t pts, uint64_t duration, ngx_uint_t auto_return,
     const u_char *section, size_t len);
 static ngx_int_t ngx_srt_hls_due(ngx_srt_hls_t *hls, uint64_t t);
+static uint64_t ngx_srt_hls_distance(uint64_t a, uint64_t b);
 static void ngx_srt_hls_cues(ngx_srt_hls_t *hls, srt_hls_segment_t *seg);
 static void ngx_srt_hls_post(ngx_srt_hls_t *hls);
 static void ngx_srt_hls_write(void *data, ngx_log_t *log);
@@ -151,6 +155,7 @@ static ngx_int_t ngx_srt_hls_file(ngx_srt_hls_job_t *job, const char *name,
     const void *data, size_t len);
 static void ngx_srt_hls_clean(ngx_srt_hls_job_t *job);
 static void ngx_srt_hls_written(ngx_event_t *ev);
+static void ngx_srt_hls_unwind(ngx_srt_hls_t *hls, uint64_t seq);
 static void ngx_srt_hls_free(ngx_srt_hls_t *hls);
 
 
@@ -158,6 +163,9 @@ static ngx_str_t  ngx_srt_hls_pool_name = ngx_string("default");
 
 /* decoded sections are large: one for the process, event loop only */
 static scte35_section_t  ngx_srt_hls_sec;
+
+/* ring packets being read, copied out of the ring */
+static u_char  ngx_srt_hls_chunk[NGX_SRT_HLS_CHUNK * SRT_RING_PKT];
 
 
 ngx_int_t
@@ -179,11 +187,12 @@ void
 ngx_srt_hls_init_shm(ngx_srt_shm_hls_t *sh)
 {
     /*
-     * Segment names are their sequence numbers: start from the clock so
-     * that a restart (new shared memory) never reuses a name a CDN may
-     * still hold.
+     * Segment names are their sequence numbers: start from the clock, in
+     * tenths of a second (faster than segments are made), so that a
+     * restart (new shared memory) never reuses a name a CDN may still
+     * hold.
      */
-    sh->next_seq = (uint64_t) ngx_time();
+    sh->next_seq = ngx_srt_unix_msec() / 100;
     sh->created = ngx_srt_unix_msec();
 }
 
@@ -210,6 +219,15 @@ ngx_srt_hls_start(ngx_cycle_t *cycle, ngx_srt_output_t *out)
 
     len = ngx_min(out->route->name.len, NGX_SRT_NAME_LEN);
     ngx_memcpy(hls->name, out->route->name.data, len);
+
+    if (out->route->name.len == 0 || out->route->name.data[0] == '.') {
+        /* "." or "..": the directory would not be the route's own */
+        ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                      "srt route \"%V\": a name starting with \".\" "
+                      "cannot have an HLS output", &out->route->name);
+        ngx_free(hls);
+        return NGX_ERROR;
+    }
 
     hls->pool = ngx_thread_pool_get(cycle, &ngx_srt_hls_pool_name);
     if (hls->pool == NULL) {
@@ -321,7 +339,7 @@ ngx_srt_hls_forget(ngx_srt_shm_hls_t *sh)
 
     sh->nsegs = 0;
     sh->resume_valid = 0;
-    sh->next_pdt = 0;
+    sh->next_pdt_us = 0;
     sh->in_break = 0;
     sh->nevents = 0;
 }
@@ -330,7 +348,8 @@ ngx_srt_hls_forget(ngx_srt_shm_hls_t *sh)
 static void
 ngx_srt_hls_free(ngx_srt_hls_t *hls)
 {
-    ngx_uint_t  i;
+    ngx_uint_t          i;
+    ngx_srt_hls_job_t  *job;
 
     for (i = 0; i < hls->nqueue; i++) {
         ngx_free(hls->queue[i].buf);
@@ -345,8 +364,10 @@ ngx_srt_hls_free(ngx_srt_hls_t *hls)
     }
 
     if (hls->task) {
-        if (hls->job->seg) {
-            ngx_free(hls->job->seg);
+        job = (ngx_srt_hls_job_t *) (hls->task + 1);
+
+        if (job->seg) {
+            ngx_free(job->seg);
         }
 
         ngx_free(hls->task);
@@ -408,6 +429,13 @@ ngx_srt_hls_claimed(ngx_srt_output_t *out)
 
     } else if (sh->nsegs) {
         hls->gap = 1;
+    }
+
+    if (sh->queued) {
+        /* the previous owner had finished segments the disk had not
+           taken yet: they are lost */
+        hls->gap = 1;
+        sh->queued = 0;
     }
 
     ngx_srt_hls_seed(hls, ring);
@@ -481,7 +509,7 @@ ngx_srt_hls_read(ngx_srt_reader_t *reader)
     bytes = 0;
 
     for ( ;; ) {
-        n = srt_ring_peek(ring, &reader->rd, &p, 512);
+        n = srt_ring_peek(ring, &reader->rd, &p, NGX_SRT_HLS_CHUNK);
         if (n == 0) {
             break;
         }
@@ -494,15 +522,22 @@ ngx_srt_hls_read(ngx_srt_reader_t *reader)
             ngx_srt_hls_abandon(hls, "the ring overran it");
         }
 
-        for (i = 0; i < n; i++) {
-            ngx_srt_hls_packet(hls, p + i * SRT_RING_PKT, first + i);
-        }
+        /* a copy first, checked before anything of it reaches a segment */
+        ngx_memcpy(ngx_srt_hls_chunk, p, n * SRT_RING_PKT);
 
         if (!srt_ring_still_valid(ring, first)) {
-            /* the writer overwrote what was copied: torn packets */
+            /* the writer overwrote what was copied: torn packets; go on
+               from the newest keyframe */
             reader->rd.overruns++;
             hls->overruns = reader->rd.overruns;
             ngx_srt_hls_abandon(hls, "the ring overran it");
+            reader->rd.started = 0;
+            continue;
+        }
+
+        for (i = 0; i < n; i++) {
+            ngx_srt_hls_packet(hls, ngx_srt_hls_chunk + i * SRT_RING_PKT,
+                               first + i);
         }
 
         reader->rd.pos = first + n;
@@ -525,7 +560,7 @@ static void
 ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt, uint64_t seq)
 {
     int                 rc;
-    int64_t             t;
+    int64_t             pts;
     uint16_t            pid, cut_pid;
     unsigned            flags, rap;
     size_t              off;
@@ -572,13 +607,14 @@ ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt, uint64_t seq)
                 }
             }
 
-            t = srt_hls_pes_time(pkt);
+            /* splice points are presentation times: PTS, not DTS */
+            pts = srt_hls_pes_pts(pkt);
 
-            if (t >= 0) {
-                hls->last_t = (uint64_t) t;
+            if (pts >= 0) {
+                hls->last_pts = (uint64_t) pts;
                 hls->have_t = 1;
 
-                if (rap && ngx_srt_hls_due(hls, (uint64_t) t)) {
+                if (rap && ngx_srt_hls_due(hls, (uint64_t) pts)) {
                     srt_hls_cutter_force(&hls->cutter);
                 }
             }
@@ -594,7 +630,8 @@ ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt, uint64_t seq)
             }
 
             if (rc != SRT_HLS_CUT_NONE) {
-                ngx_srt_hls_begin(hls, (uint64_t) t, seq);
+                ngx_srt_hls_begin(hls, pts >= 0 ? (uint64_t) pts
+                                                : hls->last_pts, seq);
             }
         }
     }
@@ -696,9 +733,10 @@ ngx_srt_hls_pmt(ngx_srt_hls_t *hls)
 
 
 static void
-ngx_srt_hls_begin(ngx_srt_hls_t *hls, uint64_t t, uint64_t seq)
+ngx_srt_hls_begin(ngx_srt_hls_t *hls, uint64_t pts, uint64_t seq)
 {
     int64_t             now;
+    ngx_uint_t          i;
     ngx_srt_shm_hls_t  *sh;
 
     sh = hls->shm;
@@ -714,22 +752,36 @@ ngx_srt_hls_begin(ngx_srt_hls_t *hls, uint64_t t, uint64_t seq)
 
     hls->len = 0;
     hls->open = 1;
-    hls->start_t = t;
+    hls->start_pts = pts;
     hls->disc = hls->disc || hls->gap || hls->cutter.last_disc;
     hls->gap = 0;
+
+    if (hls->disc) {
+        /* another timeline: splice points far from it will never come */
+        for (i = 0; i < sh->nevents; /* void */) {
+            if (ngx_srt_hls_distance(sh->event[i].pts, pts)
+                > NGX_SRT_HLS_EVENT_AGE)
+            {
+                sh->event[i] = sh->event[--sh->nevents];
+                continue;
+            }
+
+            i++;
+        }
+    }
 
     /*
      * Dates follow the media: a segment starts where the previous one
      * ended; the clock anchors the first one and every discontinuity,
      * never going back.
      */
-    now = (int64_t) ngx_srt_unix_msec();
+    now = (int64_t) ngx_srt_unix_msec() * 1000;
 
-    if (sh->next_pdt == 0 || hls->disc) {
-        hls->pdt = ngx_max(now, sh->next_pdt);
+    if (sh->next_pdt_us == 0 || hls->disc) {
+        hls->pdt_us = ngx_max(now, sh->next_pdt_us);
 
     } else {
-        hls->pdt = sh->next_pdt;
+        hls->pdt_us = sh->next_pdt_us;
     }
 
     sh->resume_pos = seq;
@@ -768,18 +820,19 @@ ngx_srt_hls_close(ngx_srt_hls_t *hls, uint64_t duration)
     }
 
     d = &hls->queue[hls->nqueue++];
+    sh->queued++;
 
     ngx_memzero(&d->seg, sizeof(srt_hls_segment_t));
 
+    /* the sequence number and name come when it joins the window, so
+       that a segment lost before never leaves a hole in the numbers */
     d->buf = hls->buf;
     d->len = hls->len;
-    d->seg.seq = sh->next_seq++;
     d->seg.duration_us = duration * 1000 / 90;
-    d->seg.pdt_ms = hls->pdt;
+    d->seg.pdt_ms = hls->pdt_us / 1000;
     d->seg.discontinuity = hls->disc;
-    (void) ngx_sprintf((u_char *) d->seg.uri, "%uL.ts%Z", d->seg.seq);
 
-    sh->next_pdt = hls->pdt + (int64_t) (d->seg.duration_us / 1000);
+    sh->next_pdt_us = hls->pdt_us + (int64_t) d->seg.duration_us;
 
     ngx_srt_hls_cues(hls, &d->seg);
 
@@ -963,7 +1016,7 @@ ngx_srt_hls_section(ngx_srt_hls_t *hls, const u_char *p, size_t len)
 
         pts = (ins->splice_immediate_flag
                || !ins->splice_time.time_specified_flag)
-              ? hls->last_t
+              ? hls->last_pts
               : (ins->splice_time.pts_time + s->pts_adjustment)
                 & NGX_SRT_HLS_TS_MASK;
 
@@ -984,7 +1037,7 @@ ngx_srt_hls_section(ngx_srt_hls_t *hls, const u_char *p, size_t len)
     pts = s->cmd.time_signal.time_specified_flag
           ? (s->cmd.time_signal.pts_time + s->pts_adjustment)
             & NGX_SRT_HLS_TS_MASK
-          : hls->last_t;
+          : hls->last_pts;
 
     for (i = 0; i < s->descriptor_count; i++) {
         if (s->descriptors[i].tag != SCTE35_DESC_SEGMENTATION
@@ -1031,6 +1084,17 @@ ngx_srt_hls_event(ngx_srt_hls_t *hls, ngx_uint_t out, uint32_t id,
     ngx_srt_hls_event_t  *ev;
 
     sh = hls->shm;
+
+    if (!hls->have_t
+        || ngx_srt_hls_distance(pts, hls->last_pts) > NGX_SRT_HLS_EVENT_AGE)
+    {
+        /* no timeline yet, or another one: nothing to place it on */
+        ngx_log_error(NGX_LOG_INFO, hls->log, 0,
+                      "srt route \"%s\": HLS cue of event %uD at PTS %uL "
+                      "ignored, the stream is at %uL", hls->name, id, pts,
+                      hls->last_pts);
+        return;
+    }
 
     for (i = 0; i < sh->nevents; i++) {
         if (sh->event[i].event_id == id && sh->event[i].out == out) {
@@ -1085,25 +1149,47 @@ ngx_srt_hls_event(ngx_srt_hls_t *hls, ngx_uint_t out, uint32_t id,
 }
 
 
-/* is a splice point at or before t waiting for its segment? */
+/*
+ * Does a splice point want a segment to start at the keyframe of PTS t:
+ * at or before t, and after the start of the open segment (one that
+ * started at or after it carries it already)?
+ */
 
 static ngx_int_t
 ngx_srt_hls_due(ngx_srt_hls_t *hls, uint64_t t)
 {
+    uint64_t            pts;
     ngx_uint_t          i;
     ngx_srt_shm_hls_t  *sh;
 
     sh = hls->shm;
 
     for (i = 0; i < sh->nevents; i++) {
-        if (((t - sh->event[i].pts) & NGX_SRT_HLS_TS_MASK)
-            < NGX_SRT_HLS_TS_HALF)
+        pts = sh->event[i].pts;
+
+        if (((t - pts) & NGX_SRT_HLS_TS_MASK) < NGX_SRT_HLS_TS_HALF
+            && (!hls->open
+                || ((pts - hls->start_pts - 1) & NGX_SRT_HLS_TS_MASK)
+                   < NGX_SRT_HLS_TS_HALF))
         {
             return 1;
         }
     }
 
     return 0;
+}
+
+
+/* how far apart two 33-bit times are, either way */
+
+static uint64_t
+ngx_srt_hls_distance(uint64_t a, uint64_t b)
+{
+    uint64_t  d;
+
+    d = (a - b) & NGX_SRT_HLS_TS_MASK;
+
+    return (d < NGX_SRT_HLS_TS_HALF) ? d : NGX_SRT_HLS_TS_MASK + 1 - d;
 }
 
 
@@ -1124,7 +1210,7 @@ ngx_srt_hls_cues(ngx_srt_hls_t *hls, srt_hls_segment_t *seg)
     ngx_srt_hls_event_t   ev;
 
     sh = hls->shm;
-    start = hls->start_t;
+    start = hls->start_pts;
 
     for (i = 0; i < sh->nevents; /* void */) {
 
@@ -1232,8 +1318,19 @@ ngx_srt_hls_post(ngx_srt_hls_t *hls)
     d = hls->queue[0];
     ngx_memmove(&hls->queue[0], &hls->queue[1],
                 (--hls->nqueue) * sizeof(ngx_srt_hls_done_t));
+    sh->queued--;
 
     now = ngx_srt_unix_msec();
+    job->nunlink = 0;
+
+    d.seg.seq = sh->next_seq++;
+    (void) ngx_sprintf((u_char *) d.seg.uri, "%uL.ts%Z", d.seg.seq);
+
+    if (sh->disc_next) {
+        /* the one before was lost */
+        d.seg.discontinuity = 1;
+        sh->disc_next = 0;
+    }
 
     /* the window: the oldest leave it for the grace list */
 
@@ -1249,6 +1346,7 @@ ngx_srt_hls_post(ngx_srt_hls_t *hls)
 
         if (sh->ngone == NGX_SRT_HLS_GONE) {
             /* a long grace with short segments: the oldest goes now */
+            job->unlink[job->nunlink++] = sh->gone[0].seq;
             ngx_memmove(&sh->gone[0], &sh->gone[1],
                         (NGX_SRT_HLS_GONE - 1) * sizeof(ngx_srt_hls_gone_t));
             sh->ngone--;
@@ -1275,8 +1373,6 @@ ngx_srt_hls_post(ngx_srt_hls_t *hls)
 
     /* deletions due: a grace period after leaving the playlist */
 
-    job->nunlink = 0;
-
     for (i = 0, k = 0; i < sh->ngone; i++) {
         if (now - sh->gone[i].left_msec >= (uint64_t) hls->conf.grace_ms
             && job->nunlink < NGX_SRT_HLS_UNLINK)
@@ -1292,9 +1388,16 @@ ngx_srt_hls_post(ngx_srt_hls_t *hls)
 
     /* the media playlist */
 
+    /* EXT-X-TARGETDURATION may not change (RFC 8216 6.2.1): it only grows
+       when a longer segment comes, and stays */
+    sh->target_s = srt_hls_target_duration(sh->seg, sh->nsegs,
+                                           ngx_max(sh->target_s, (ngx_uint_t)
+                                                   (hls->conf.segment_ms
+                                                    + 500) / 1000));
+
     pl.discontinuity_seq = sh->disc_seq;
     pl.tags = hls->conf.cues;
-    pl.min_target_s = (hls->conf.segment_ms + 500) / 1000;
+    pl.min_target_s = sh->target_s;
     pl.ended = 0;
 
     job->playlist_len = srt_hls_media_playlist(&pl, sh->seg, sh->nsegs,
@@ -1350,6 +1453,7 @@ ngx_srt_hls_post(ngx_srt_hls_t *hls)
         ngx_free(job->seg);
         job->seg = NULL;
         (void) ngx_atomic_fetch_add(&sh->write_errors, 1);
+        ngx_srt_hls_unwind(hls, d.seg.seq);
         return;
     }
 
@@ -1374,6 +1478,13 @@ ngx_srt_hls_write(void *data, ngx_log_t *log)
         return;
     }
 
+    /* deletions first: a full disk gets room back */
+    for (i = 0; i < job->nunlink; i++) {
+        (void) ngx_sprintf((u_char *) job->path, "%s/%uL.ts%Z", hls->dir,
+                           job->unlink[i]);
+        (void) unlink(job->path);
+    }
+
     if (job->clean) {
         ngx_srt_hls_clean(job);
     }
@@ -1389,12 +1500,6 @@ ngx_srt_hls_write(void *data, ngx_log_t *log)
            != NGX_OK)
     {
         return;
-    }
-
-    for (i = 0; i < job->nunlink; i++) {
-        (void) ngx_sprintf((u_char *) job->path, "%s/%uL.ts%Z", hls->dir,
-                           job->unlink[i]);
-        (void) unlink(job->path);
     }
 }
 
@@ -1454,7 +1559,10 @@ ngx_srt_hls_file(ngx_srt_hls_job_t *job, const char *name, const void *data,
         return NGX_OK;          /* a playlist too long for its buffer */
     }
 
-    (void) ngx_sprintf((u_char *) tmp, "%s/.%s.tmp%Z", hls->dir, name);
+    /* a name of this writer's own: an old owner still finishing its last
+       task (reload) never writes into the same file */
+    (void) ngx_sprintf((u_char *) tmp, "%s/.%s.%P.%p.tmp%Z", hls->dir, name,
+                       ngx_pid, hls);
     (void) ngx_sprintf((u_char *) job->path, "%s/%s%Z", hls->dir, name);
 
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -1525,6 +1633,31 @@ ngx_srt_hls_clean(ngx_srt_hls_job_t *job)
 }
 
 
+/*
+ * Segment seq is not on disk: out of the window, its number given back
+ * (nothing was posted after it), and the next one starts a
+ * discontinuity.  Under the lease lock.
+ */
+
+static void
+ngx_srt_hls_unwind(ngx_srt_hls_t *hls, uint64_t seq)
+{
+    ngx_srt_shm_hls_t  *sh;
+
+    sh = hls->shm;
+
+    if (sh->nsegs && sh->seg[sh->nsegs - 1].seq == seq) {
+        sh->nsegs--;
+    }
+
+    if (sh->next_seq == seq + 1) {
+        sh->next_seq = seq;
+    }
+
+    sh->disc_next = 1;
+}
+
+
 /* back in the event loop */
 
 static void
@@ -1533,7 +1666,6 @@ ngx_srt_hls_written(ngx_event_t *ev)
     ngx_srt_hls_t  *hls = ev->data;
 
     ngx_int_t            lrc;
-    ngx_uint_t           i;
     ngx_srt_hls_job_t   *job;
     ngx_srt_shm_hls_t   *sh;
 
@@ -1557,20 +1689,10 @@ ngx_srt_hls_written(ngx_event_t *ev)
 
         (void) ngx_atomic_fetch_add(&sh->write_errors, 1);
 
-        /* the segment is not on disk: out of the window, and the next one
-           starts a discontinuity */
         if (ngx_srt_lease_lock(&hls->out->stats->lease) == NGX_OK) {
-            for (i = 0; i < sh->nsegs; i++) {
-                if (sh->seg[i].seq == job->seq) {
-                    sh->nsegs = i;
-                    break;
-                }
-            }
-
+            ngx_srt_hls_unwind(hls, job->seq);
             ngx_srt_lease_unlock(&hls->out->stats->lease);
         }
-
-        hls->gap = 1;
     }
 
     /* the next queued segment: the window is the lease holder's */

@@ -949,6 +949,15 @@ ngx_srt_output_create(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,
             }
         }
 
+        if (rt->name.data[0] == '.') {
+            /* "." or "..": the files would not be in a directory of the
+               route's own */
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "route \"%V\": a name starting with \".\" "
+                               "cannot have an HLS output", &rt->name);
+            return NGX_ERROR;
+        }
+
         ngx_str_set(&out->id, "hls");
 
         if (ngx_srt_hls_conf(cf, out) != NGX_OK) {

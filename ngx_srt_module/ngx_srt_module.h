@@ -300,7 +300,11 @@ typedef struct {
     uint64_t                  resume_pos;    /* ring seq of the open one */
     ngx_uint_t                resume_valid;
     ngx_uint_t                resume_disc;
-    int64_t                   next_pdt;      /* unix ms where it starts */
+    int64_t                   next_pdt_us;   /* unix us where it starts */
+    ngx_uint_t                disc_next;     /* the next one is a
+                                                discontinuity: one lost */
+    ngx_uint_t                target_s;      /* EXT-X-TARGETDURATION */
+    ngx_uint_t                queued;        /* finished, not yet posted */
 
     ngx_uint_t                in_break;
     uint32_t                  break_event;

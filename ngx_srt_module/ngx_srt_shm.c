@@ -129,7 +129,10 @@ ngx_srt_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
         outp = rt->outputs.elts;
         for (j = 0; j < rt->outputs.nelts; j++) {
-            if (ngx_srt_shm_output(mcf, log, outp[j], "out", &outp[j]->url)
+            /* an HLS output keeps its state when its settings change */
+            if (ngx_srt_shm_output(mcf, log, outp[j], "out",
+                                   outp[j]->hls ? &outp[j]->id
+                                                : &outp[j]->url)
                 != NGX_OK)
             {
                 return NGX_ERROR;

@@ -170,16 +170,28 @@ srt_hls_cue(srt_hls_out_t *o, const srt_hls_segment_t *s)
             srt_hls_printf(o, "\n");
         }
 
-        srt_hls_printf(o, "#EXT-X-CUE-OUT:");
-        srt_hls_seconds(o, s->cue_duration_us);
-        srt_hls_printf(o, "\n");
+        /* a break of unknown length (an OUT without a duration, ended
+           by an IN cue): the tag without a value */
+        if (s->cue_duration_us) {
+            srt_hls_printf(o, "#EXT-X-CUE-OUT:");
+            srt_hls_seconds(o, s->cue_duration_us);
+            srt_hls_printf(o, "\n");
+
+        } else {
+            srt_hls_printf(o, "#EXT-X-CUE-OUT\n");
+        }
+
         break;
 
     case SRT_HLS_CUE_CONT:
         srt_hls_printf(o, "#EXT-X-CUE-OUT-CONT:ElapsedTime=");
         srt_hls_seconds(o, s->cue_elapsed_us);
-        srt_hls_printf(o, ",Duration=");
-        srt_hls_seconds(o, s->cue_duration_us);
+
+        if (s->cue_duration_us) {
+            srt_hls_printf(o, ",Duration=");
+            srt_hls_seconds(o, s->cue_duration_us);
+        }
+
         srt_hls_printf(o, "\n");
         break;
 

@@ -12,6 +12,9 @@
 #define SRT_HLS_TS_HALF   (1ULL << 32)
 
 
+static int64_t srt_hls_pes_ts(const uint8_t *pkt, int dts);
+
+
 
 
 void
@@ -108,6 +111,20 @@ srt_hls_cutter_packet(srt_hls_cutter_t *c, const uint8_t *pkt, int rap)
 int64_t
 srt_hls_pes_time(const uint8_t *pkt)
 {
+    return srt_hls_pes_ts(pkt, 1);
+}
+
+
+int64_t
+srt_hls_pes_pts(const uint8_t *pkt)
+{
+    return srt_hls_pes_ts(pkt, 0);
+}
+
+
+static int64_t
+srt_hls_pes_ts(const uint8_t *pkt, int dts)
+{
     size_t          off;
     unsigned        flags;
     const uint8_t  *p;
@@ -134,8 +151,12 @@ srt_hls_pes_time(const uint8_t *pkt)
 
     flags = p[7] >> 6;
 
-    if (flags == 3) {
+    if (flags == 3 && dts) {
         return (int64_t) srt_ts_pes_ts(p + 14);     /* DTS */
+    }
+
+    if (flags == 3) {
+        return (int64_t) srt_ts_pes_ts(p + 9);      /* PTS */
     }
 
     if (flags == 2) {

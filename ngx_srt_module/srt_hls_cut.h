@@ -62,5 +62,8 @@ int srt_hls_cutter_packet(srt_hls_cutter_t *c, const uint8_t *pkt, int rap);
 /* the DTS (else PTS) of a PES start packet; -1 when it has none */
 int64_t srt_hls_pes_time(const uint8_t *pkt);
 
+/* its PTS; -1 when it has none */
+int64_t srt_hls_pes_pts(const uint8_t *pkt);
+
 
 #endif /* _SRT_HLS_CUT_H_INCLUDED_ */

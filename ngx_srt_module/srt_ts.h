@@ -133,8 +133,8 @@ uint64_t srt_ts_pes_ts(const uint8_t *p);
 
 /*
  * The picture size in a PES start packet's payload p (n bytes) of a video
- * stream of PMT type "type": from an H.264 SPS (cropping applied) or an
- * MPEG-2 sequence header held in this packet.  1 and *w, *h, or 0 (none
+ * stream of PMT type "type": from an H.264 or H.265 SPS (cropping
+ * applied) or an MPEG-2 sequence header held in this packet.  1 and *w, *h, or 0 (none
  * here, another codec, a header cut by the packet's end).  srt_ts_video.c.
  */
 int srt_ts_video_size(uint8_t type, const uint8_t *p, size_t n, unsigned *w,

@@ -1,7 +1,7 @@
 /*
  * The picture size of a video stream, from the sequence parameters at a
- * random access point: the H.264 SPS (with its cropping) or the MPEG-2
- * sequence header.  Plain C, no nginx types; unit tested in
+ * random access point: the H.264 or H.265 SPS (with its cropping) or the
+ * MPEG-2 sequence header.  Plain C, no nginx types; unit tested in
  * t/unit/test_ts.c.  Only what a packet holds is read: a header that goes
  * on into the next packet is not found (the next keyframe will do).
  */
@@ -22,7 +22,11 @@ typedef struct {
 } srt_ts_bits_t;
 
 
+static size_t srt_ts_rbsp(const uint8_t *nal, size_t n, uint8_t *rbsp,
+    size_t size);
 static int srt_ts_h264_sps(const uint8_t *nal, size_t n, unsigned *w,
+    unsigned *h);
+static int srt_ts_h265_sps(const uint8_t *nal, size_t n, unsigned *w,
     unsigned *h);
 static unsigned srt_ts_u(srt_ts_bits_t *b, unsigned bits);
 static unsigned srt_ts_ue(srt_ts_bits_t *b);
@@ -62,6 +66,11 @@ srt_ts_video_size(uint8_t type, const uint8_t *p, size_t n, unsigned *w,
             return srt_ts_h264_sps(p + i + 4, n - i - 4, w, h);
         }
 
+        if (type == 0x24 && ((p[i + 3] >> 1) & 0x3f) == 33 && i + 5 < n) {
+            /* after the two bytes of NAL unit header */
+            return srt_ts_h265_sps(p + i + 5, n - i - 5, w, h);
+        }
+
         if ((type == 0x01 || type == 0x02) && p[i + 3] == 0xb3) {
             if (i + 7 > n) {
                 return 0;
@@ -83,25 +92,20 @@ srt_ts_video_size(uint8_t type, const uint8_t *p, size_t n, unsigned *w,
 
 /* ITU-T H.264 7.3.2.1.1, up to the frame cropping */
 
-static int
-srt_ts_h264_sps(const uint8_t *nal, size_t n, unsigned *w, unsigned *h)
-{
-    size_t         i, k, m, size;
-    uint8_t        rbsp[SRT_TS_RBSP_MAX];
-    unsigned       profile, chroma, lists, j, num, fmo, pw, ph;
-    unsigned       crop_l, crop_r, crop_t, crop_b, cx, cy;
-    int            last, next;
-    srt_ts_bits_t  b;
+/* emulation prevention bytes out, up to the next start code */
 
-    /* emulation prevention bytes out, up to the next start code */
+static size_t
+srt_ts_rbsp(const uint8_t *nal, size_t n, uint8_t *rbsp, size_t size)
+{
+    size_t  i, m;
 
     m = 0;
 
-    for (i = 0; i < n && m < sizeof(rbsp); i++) {
+    for (i = 0; i < n && m < size; i++) {
         if (i + 2 < n && nal[i] == 0 && nal[i + 1] == 0) {
             if (nal[i + 2] == 3) {
                 rbsp[m++] = 0;
-                if (m < sizeof(rbsp)) {
+                if (m < size) {
                     rbsp[m++] = 0;
                 }
                 i += 2;
@@ -116,8 +120,107 @@ srt_ts_h264_sps(const uint8_t *nal, size_t n, unsigned *w, unsigned *h)
         rbsp[m++] = nal[i];
     }
 
+    return m;
+}
+
+
+/* ITU-T H.265 7.3.2.2.1, up to the conformance window */
+
+static int
+srt_ts_h265_sps(const uint8_t *nal, size_t n, unsigned *w, unsigned *h)
+{
+    uint8_t        rbsp[SRT_TS_RBSP_MAX];
+    unsigned       sub, i, prof[8], lev[8], chroma, sep, cx, cy;
+    unsigned       crop_l, crop_r, crop_t, crop_b, pw, ph;
+    srt_ts_bits_t  b;
+
     b.p = rbsp;
-    b.len = m;
+    b.len = srt_ts_rbsp(nal, n, rbsp, sizeof(rbsp));
+    b.pos = 0;
+    b.err = 0;
+
+    (void) srt_ts_u(&b, 4);                  /* sps_video_parameter_set_id */
+    sub = srt_ts_u(&b, 3);                   /* sps_max_sub_layers_minus1 */
+    (void) srt_ts_u(&b, 1);
+
+    /* profile_tier_level(1, sub): the general part is 96 bits */
+    (void) srt_ts_u(&b, 32);
+    (void) srt_ts_u(&b, 32);
+    (void) srt_ts_u(&b, 32);
+
+    for (i = 0; i < sub; i++) {
+        prof[i] = srt_ts_u(&b, 1);
+        lev[i] = srt_ts_u(&b, 1);
+    }
+
+    if (sub > 0) {
+        for (i = sub; i < 8; i++) {
+            (void) srt_ts_u(&b, 2);
+        }
+    }
+
+    for (i = 0; i < sub; i++) {
+        if (prof[i]) {
+            (void) srt_ts_u(&b, 32);         /* 88 bits */
+            (void) srt_ts_u(&b, 32);
+            (void) srt_ts_u(&b, 24);
+        }
+
+        if (lev[i]) {
+            (void) srt_ts_u(&b, 8);
+        }
+    }
+
+    (void) srt_ts_ue(&b);                    /* sps_seq_parameter_set_id */
+    chroma = srt_ts_ue(&b);
+    sep = (chroma == 3) ? srt_ts_u(&b, 1) : 0;
+
+    pw = srt_ts_ue(&b);
+    ph = srt_ts_ue(&b);
+
+    crop_l = crop_r = crop_t = crop_b = 0;
+
+    if (srt_ts_u(&b, 1)) {                   /* conformance_window_flag */
+        crop_l = srt_ts_ue(&b);
+        crop_r = srt_ts_ue(&b);
+        crop_t = srt_ts_ue(&b);
+        crop_b = srt_ts_ue(&b);
+    }
+
+    if (b.err || chroma > 3 || pw == 0 || ph == 0 || pw > 16888
+        || ph > 16888)
+    {
+        return 0;
+    }
+
+    cx = (!sep && (chroma == 1 || chroma == 2)) ? 2 : 1;
+    cy = (!sep && chroma == 1) ? 2 : 1;
+
+    if ((crop_l + crop_r) * cx >= pw || (crop_t + crop_b) * cy >= ph) {
+        return 0;
+    }
+
+    *w = pw - (crop_l + crop_r) * cx;
+    *h = ph - (crop_t + crop_b) * cy;
+
+    return 1;
+}
+
+
+/* ITU-T H.264 7.3.2.1.1, up to the frame cropping */
+
+static int
+srt_ts_h264_sps(const uint8_t *nal, size_t n, unsigned *w, unsigned *h)
+{
+    size_t         k, size;
+    uint8_t        rbsp[SRT_TS_RBSP_MAX];
+    unsigned       profile, chroma, lists, j, num, fmo, pw, ph;
+    unsigned       crop_l, crop_r, crop_t, crop_b, cx, cy;
+    int            last, next;
+    srt_ts_bits_t  b;
+
+    b.p = rbsp;
+    b.len = srt_ts_rbsp(nal, n, rbsp, sizeof(rbsp));
     b.pos = 0;
     b.err = 0;
 

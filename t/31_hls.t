@@ -44,9 +44,11 @@ for my $bad (["hls_segment 2s;", qr/hls_\* directives of route "x" .* need "hls 
               qr/segment_max \(2000 ms\) is shorter than segment/],
              ["hls on; output hls://;", qr/has an HLS output already/],
              ["output hls://?window=1;", qr/invalid window/],
-             ["output hls://somewhere;", qr/takes no host/])
+             ["output hls://somewhere;", qr/takes no host/],
+             ["hls on;", qr/route "\.\.": a name starting with "\." cannot have an HLS output/, '..'])
 {
-    $gw->write_conf(srt => "route x { input udp://127.0.0.1:$in; $bad->[0] }");
+    my $name = $bad->[2] // 'x';
+    $gw->write_conf(srt => "route $name { input udp://127.0.0.1:$in; $bad->[0] }");
     my ($rc, $text) = $gw->nginx_t;
     ok($rc != 0 && $text =~ $bad->[1], "refused: $bad->[0]") or diag($text);
 }
@@ -167,8 +169,14 @@ is($c->{headers}{'content-type'}, 'application/vnd.apple.mpegurl',
    'playlist MIME type');
 is($c->{headers}{'cache-control'}, 'public, max-age=1',
    'playlist Cache-Control: a second (half a segment)');
-ok($c->{headers}{etag} && $c->{headers}{'last-modified'},
-   'playlist has ETag and Last-Modified');
+ok($c->{headers}{etag} && !$c->{headers}{'last-modified'},
+   'playlist has an ETag, no Last-Modified (1 s is too coarse)');
+my $pl_etag = $c->{headers}{etag};
+is(get('/hls/tv/index.m3u8', 'If-None-Match' => $pl_etag)->{status}, 304,
+   'the same playlist: 304');
+sleep 2.5;
+is(get('/hls/tv/index.m3u8', 'If-None-Match' => $pl_etag)->{status}, 200,
+   'the next one (a new file, a new ETag): 200');
 is($c->{headers}{'access-control-allow-origin'}, '*', 'CORS for players');
 
 my $seg = $pl->{segs}[-1]{uri};
@@ -188,9 +196,13 @@ my ($ok, $err) = $gw->ffmpeg_decode($body);
 ok($ok && $err eq '', 'the segment alone decodes without an error')
     or diag($err);
 
-my $etag = $c->{headers}{etag};
+ok($c->{headers}{etag} && $c->{headers}{'last-modified'},
+   'segment has ETag and Last-Modified');
+my ($etag, $lm) = @{ $c->{headers} }{qw(etag last-modified)};
 $c = get("/hls/tv/$seg", 'If-None-Match' => $etag);
 is($c->{status}, 304, 'If-None-Match: 304');
+$c = get("/hls/tv/$seg", 'If-Modified-Since' => $lm // 'x');
+is($c->{status}, 304, 'If-Modified-Since: 304');
 $c = get("/hls/tv/$seg", Range => 'bytes=0-187');
 is($c->{status}, 206, 'ranges: 206');
 is(length $c->{body}, 188, 'one packet');
@@ -332,6 +344,39 @@ if (defined $iout && defined $iin) {
     like($din // '', qr/^#EXT-X-DATERANGE:ID="splice-4242",START-DATE="\Q$start\E",END-DATE="[^"]+",DURATION=[\d.]+$/,
          'the IN: the same ID and START-DATE, END-DATE and DURATION');
 }
+
+# an OUT of unknown length, ended by an explicit IN cue
+my $o77 = $gw->api_req(POST => '/api/routes/tv/scte35', {
+    type => 'splice_insert', out_of_network => JSON::PP::true,
+    event_id => 77, preroll => 2.0 });
+is($o77->{status}, 201, 'an OUT without a duration') or diag($o77->{body});
+sleep 3;
+my $i77 = $gw->api_req(POST => '/api/routes/tv/scte35', {
+    type => 'splice_insert', out_of_network => JSON::PP::false,
+    event_id => 77, preroll => 2.0 });
+is($i77->{status}, 201, 'then its IN, 3 s later') or diag($i77->{body});
+my $hin = uc($i77->{json}{hex} // 'none');
+
+$pl = wait_pl(sub {
+    grep { grep { /^#EXT-X-DATERANGE:ID="splice-77",.*SCTE35-IN/ } @{ $_->{tags} } }
+         @{ $_[0]{segs} }
+}, 20);
+my ($o) = grep { grep { /^#EXT-X-DATERANGE:ID="splice-77",.*SCTE35-OUT/ } @{ $_->{tags} } }
+          @{ $pl->{segs} };
+my ($i) = grep { grep { /^#EXT-X-DATERANGE:ID="splice-77",.*SCTE35-IN/ } @{ $_->{tags} } }
+          @{ $pl->{segs} };
+ok($o && (grep { $_ eq '#EXT-X-CUE-OUT' } @{ $o->{tags} })
+   && !(grep { /PLANNED-DURATION/ } @{ $o->{tags} }),
+   'the OUT: EXT-X-CUE-OUT without a value, no PLANNED-DURATION')
+    or diag($pl->{text});
+my ($din77) = $i ? grep { /^#EXT-X-DATERANGE:/ } @{ $i->{tags} } : ();
+like($din77 // '', qr/,END-DATE="[^"]+",DURATION=([\d.]+),SCTE35-IN=0x$hin$/,
+     'the IN cue ends it: END-DATE, DURATION and SCTE35-IN with its section')
+    or diag($pl->{text});
+my ($d77) = ($din77 // '') =~ /DURATION=([\d.]+)/;
+ok(defined $d77 && abs($d77 - 3) <= 1.1,
+   sprintf('the break lasted the 3 s between the cues (%s s)', $d77 // '?'));
+ok($i && (grep { $_ eq '#EXT-X-CUE-IN' } @{ $i->{tags} }), 'EXT-X-CUE-IN');
 
 # ---------------------------------------------------------------- CDN edge
 

@@ -1,6 +1,8 @@
 #!/usr/bin/perl
 
 # HLS beyond the basics (2 workers):
+# * H.265 with AC-3: 2 s segments cut at H.265 keyframes, CODECS
+#   hvc1.1.6.L..,ac-3;
 # * an audio-only route (AAC over UDP) is cut at audio frames: 2 s
 #   segments that ffprobe sees as AAC, a master playlist without
 #   RESOLUTION;
@@ -26,7 +28,7 @@ use Time::Local qw(timegm);
 use SRTGW qw(:all);
 
 my $gw = SRTGW->new(workers => 2);
-my ($ain, $vin) = $gw->ports(2);
+my ($ain, $vin, $hin) = $gw->ports(3);
 my $p = $gw->prefix;
 
 # AAC only, 60 s
@@ -34,9 +36,22 @@ system('ffmpeg', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi',
        '-i', 'sine=frequency=440', '-t', 60, '-c:a', 'aac', '-b:a', '96k',
        '-f', 'mpegts', "$p/radio.ts") == 0 or BAIL_OUT('ffmpeg failed');
 
+# H.265 with AC-3, a keyframe a second
+system('ffmpeg', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi',
+       '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi',
+       '-i', 'sine=frequency=880', '-t', 30, '-c:v', 'libx265',
+       '-preset', 'ultrafast', '-x265-params', 'log-level=error:keyint=25:min-keyint=25:scenecut=0',
+       '-b:v', '400k', '-c:a', 'ac3', '-b:a', '128k', '-f', 'mpegts',
+       "$p/hevc.ts") == 0 or BAIL_OUT('ffmpeg failed');
+
 $gw->write_conf(srt => <<"EOF",
 route radio {
     input udp://127.0.0.1:$ain;
+    hls on;
+    hls_segment 2s;
+}
+route hevc {
+    input udp://127.0.0.1:$hin;
     hls on;
     hls_segment 2s;
 }
@@ -50,6 +65,7 @@ EOF
     server => '        location /hls/ { srt_hls; }');
 $gw->start;
 my $feed = $gw->sender(file => "$p/radio.ts", port => $ain, loop => 1);
+my $hfeed = $gw->sender(file => "$p/hevc.ts", port => $hin, loop => 1);
 my $vfeed = $gw->sender(file => $gw->media(duration => 60, bitrate => '400k'),
                         port => $vin, loop => 1);
 
@@ -105,6 +121,24 @@ ok($ok && $err eq '', 'and decodes without an error') or diag($err);
 my $m = $gw->http_get('/hls/radio/master.m3u8', duration => 2)->{body} // '';
 like($m, qr/CODECS="mp4a\.40\.2"\nindex\.m3u8/,
      'master: CODECS mp4a.40.2, no RESOLUTION') or diag($m);
+
+# ---------------------------------------------------------------- H.265
+
+$pl = wait_segs('hevc', 3, 20);
+ok(@{ $pl->{segs} } >= 3, 'H.265 + AC-3 route: three segments')
+    or diag($pl->{text}, $gw->error_log_tail(10));
+ok(!grep({ abs($_->{dur} - 2) > 0.05 } @{ $pl->{segs} }),
+   'cut at H.265 keyframes: 2 s segments') or diag($pl->{text});
+$seg = $pl->{segs}[-1]{uri} // 'none';
+$c = $gw->http_get("/hls/hevc/$seg", duration => 2);
+($rc, $streams) = $gw->ffprobe_streams($c->{body});
+ok($streams =~ /hevc/ && $streams =~ /ac3/, 'the segment has hevc and ac3')
+    or diag($streams);
+($ok, $err) = $gw->ffmpeg_decode($c->{body});
+ok($ok && $err eq '', 'and decodes on its own without an error') or diag($err);
+$m = $gw->http_get('/hls/hevc/master.m3u8', duration => 2)->{body} // '';
+like($m, qr/CODECS="hvc1\.1\.6\.L\d+\.[0-9A-F.]+,ac-3",RESOLUTION=320x240\n/,
+     'master: CODECS from the H.265 SPS and ac-3') or diag($m);
 
 # ---------------------------------------------------------------- API route
 

@@ -158,6 +158,17 @@ test_cues(void **state)
     /* one DATERANGE per edge, none inside the break */
     assert_null(strstr(strstr(buf, "2.ts\n"), "#EXT-X-DATERANGE:ID=\"splice-1001\",START-DATE=\"2026-11-21T12:00:04.000Z\",PLANNED"));
 
+    /* a break of unknown length: no duration anywhere */
+    s[1].cue_duration_us = 0;
+    s[2].cue_duration_us = 0;
+    n = srt_hls_media_playlist(&pl, s, 4, buf, sizeof(buf));
+    assert_true(n > 0);
+    assert_non_null(strstr(buf, "#EXT-X-CUE-OUT\n#EXTINF:4.000,\n2.ts\n"));
+    assert_non_null(strstr(buf, "#EXT-X-CUE-OUT-CONT:ElapsedTime=4.000\n"));
+    assert_null(strstr(buf, "PLANNED-DURATION"));
+    s[1].cue_duration_us = 8000000;
+    s[2].cue_duration_us = 8000000;
+
     /* DATERANGE only: no Elemental tags */
     pl.tags = SRT_HLS_TAGS_DATERANGE;
     n = srt_hls_media_playlist(&pl, s, 4, buf, sizeof(buf));
@@ -426,6 +437,9 @@ test_cutter_switch(void **state)
     /* a PES with DTS: the DTS counts */
     pes_packet(p, 900000, 1, 0);
     assert_true(srt_hls_pes_time(p) == 900000 - 3600);
+    assert_true(srt_hls_pes_pts(p) == 900000);
+    pes_packet(p, 900000, 0, 0);
+    assert_true(srt_hls_pes_pts(p) == 900000);
 
     free(p);
 }

@@ -1583,6 +1583,19 @@ test_video_size(void **state)
         0x00, 0x00, 0x03, 0x00, 0x40, 0x00, 0x00, 0x0c, 0x83, 0xc5, 0x8b,
         0x92
     };
+    /* x265's SPS (NAL type 33), Main profile */
+    static const uint8_t  hevc_240[] = {
+        0x42, 0x01, 0x01, 0x01, 0x60, 0x00, 0x00, 0x03, 0x00, 0x90, 0x00,
+        0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x3c, 0xa0, 0x0a, 0x08, 0x0f,
+        0x16, 0x59, 0x59, 0x52, 0x93, 0x0b, 0xc0, 0x5a, 0x02, 0x00, 0x00,
+        0x03, 0x00, 0x02, 0x00, 0x00, 0x03, 0x00, 0x32, 0x10
+    };
+    static const uint8_t  hevc_1080[] = {
+        0x42, 0x01, 0x01, 0x01, 0x60, 0x00, 0x00, 0x03, 0x00, 0x90, 0x00,
+        0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x78, 0xa0, 0x03, 0xc0, 0x80,
+        0x11, 0x07, 0xcb, 0x96, 0x56, 0x54, 0xa4, 0xc2, 0xf0, 0x16, 0x80,
+        0x80, 0x00, 0x00, 0x03, 0x00, 0x80, 0x00, 0x00, 0x0c, 0x84
+    };
     /* MPEG-2 sequence header: 720x576 */
     static const uint8_t  seq_576[] = { 0xb3, 0x2d, 0x02, 0x40, 0x33 };
 
@@ -1625,9 +1638,38 @@ test_video_size(void **state)
         free(cut);
     }
 
-    /* H.265 and other types: not read */
+    /* H.265: x265's SPS, 320x240 and 1920x1080 (1088 coded, the
+       conformance window crops 8 lines) */
+    len = video_pes(buf, hevc_240, sizeof(hevc_240));
+    assert_int_equal(srt_ts_video_size(0x24, buf, len, &w, &h), 1);
+    assert_int_equal(w, 320);
+    assert_int_equal(h, 240);
+
+    len = video_pes(buf, hevc_1080, sizeof(hevc_1080));
+    assert_int_equal(srt_ts_video_size(0x24, buf, len, &w, &h), 1);
+    assert_int_equal(w, 1920);
+    assert_int_equal(h, 1080);
+
+    for (n = 0; n < len; n++) {
+        uint8_t  *cut = malloc(n ? n : 1);
+
+        assert_non_null(cut);
+        memcpy(cut, buf, n);
+        w = h = 0;
+
+        if (srt_ts_video_size(0x24, cut, n, &w, &h)) {
+            assert_int_equal(w, 1920);
+            assert_int_equal(h, 1080);
+        }
+
+        free(cut);
+    }
+
+    /* a type whose SPS is another codec's: not read */
     len = video_pes(buf, sps_1080, sizeof(sps_1080));
     assert_int_equal(srt_ts_video_size(0x24, buf, len, &w, &h), 0);
+    len = video_pes(buf, hevc_1080, sizeof(hevc_1080));
+    assert_int_equal(srt_ts_video_size(0x1b, buf, len, &w, &h), 0);
 
     free(buf);
 }

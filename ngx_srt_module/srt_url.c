@@ -1172,3 +1172,52 @@ srt_url_redact(const char *s, size_t len, char *out, size_t size)
 
     return n;
 }
+
+
+/*
+ * "?k=v&k=v" of a scheme without a host (testsrc://, hls://): param is
+ * called for every item; usage lists the keys for the error message.
+ */
+
+int
+srt_url_items(const char *scheme, const char *usage, const char *rest,
+    size_t len, srt_url_param_pt param, void *ctx, char *err)
+{
+    size_t       i, amp, eq;
+    const char  *item;
+
+    if (len > 0 && rest[0] != '?') {
+        snprintf(err, SRT_URL_ERR_LEN, "%s:// takes no host, only \"?%s\"",
+                 scheme, usage);
+        return -1;
+    }
+
+    for (i = 1; i < len; i = amp + 1) {
+
+        for (amp = i; amp < len && rest[amp] != '&'; amp++) {
+            /* void */
+        }
+
+        item = rest + i;
+
+        if (amp == i) {
+            continue;
+        }
+
+        for (eq = 0; i + eq < amp && item[eq] != '='; eq++) {
+            /* void */
+        }
+
+        if (i + eq == amp) {
+            snprintf(err, SRT_URL_ERR_LEN, "missing value for \"%.*s\"",
+                     (int) (amp - i), item);
+            return -1;
+        }
+
+        if (param(ctx, item, eq, item + eq + 1, amp - i - eq - 1, err) != 0) {
+            return -1;
+        }
+    }
+
+    return 0;
+}

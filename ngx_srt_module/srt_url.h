@@ -134,6 +134,14 @@ typedef struct {
 int srt_url_parse(const char *s, size_t len, int output, srt_url_t *u,
     char err[SRT_URL_ERR_LEN]);
 
+/* the items of "?k=v&k=v" after a scheme without a host (testsrc://,
+   hls://): param(ctx, ...) for each; usage names the keys for errors */
+typedef int (*srt_url_param_pt)(void *ctx, const char *key, size_t klen,
+    const char *val, size_t vlen, char *err);
+
+int srt_url_items(const char *scheme, const char *usage, const char *rest,
+    size_t len, srt_url_param_pt param, void *ctx, char *err);
+
 /* the part after "testsrc://" (srt_url_testsrc.c) */
 int srt_url_testsrc_parse(const char *rest, size_t len, srt_url_t *u,
     char *err);

@@ -10,7 +10,7 @@
 #include "srt_url.h"
 
 
-static int srt_url_hls_param(srt_url_hls_t *h, const char *key, size_t klen,
+static int srt_url_hls_param(void *ctx, const char *key, size_t klen,
     const char *val, size_t vlen, char *err);
 static int srt_url_hls_msec(const char *s, size_t len, long *out);
 
@@ -18,9 +18,6 @@ static int srt_url_hls_msec(const char *s, size_t len, long *out);
 int
 srt_url_hls_parse(const char *rest, size_t len, srt_url_t *u, char *err)
 {
-    size_t       i, amp, eq;
-    const char  *item;
-
     u->scheme = SRT_URL_HLS;
     u->hls.segment_ms = 4000;
     u->hls.segment_max_ms = 0;
@@ -28,41 +25,11 @@ srt_url_hls_parse(const char *rest, size_t len, srt_url_t *u, char *err)
     u->hls.grace_ms = 60000;
     u->hls.cues = SRT_URL_HLS_DATERANGE | SRT_URL_HLS_CUE;
 
-    if (len > 0 && rest[0] != '?') {
-        snprintf(err, SRT_URL_ERR_LEN,
-                 "hls:// takes no host, only \"?segment=&segment_max="
-                 "&window=&grace=&cues=\"");
+    if (srt_url_items("hls", "segment=&segment_max=&window=&grace=&cues=",
+                      rest, len, srt_url_hls_param, &u->hls, err)
+        != 0)
+    {
         return -1;
-    }
-
-    for (i = 1; i < len; i = amp + 1) {
-
-        for (amp = i; amp < len && rest[amp] != '&'; amp++) {
-            /* void */
-        }
-
-        item = rest + i;
-
-        if (amp == i) {
-            continue;
-        }
-
-        for (eq = 0; i + eq < amp && item[eq] != '='; eq++) {
-            /* void */
-        }
-
-        if (i + eq == amp) {
-            snprintf(err, SRT_URL_ERR_LEN, "missing value for \"%.*s\"",
-                     (int) (amp - i), item);
-            return -1;
-        }
-
-        if (srt_url_hls_param(&u->hls, item, eq, item + eq + 1,
-                              amp - i - eq - 1, err)
-            != 0)
-        {
-            return -1;
-        }
     }
 
     if (u->hls.segment_max_ms == 0) {
@@ -80,10 +47,11 @@ srt_url_hls_parse(const char *rest, size_t len, srt_url_t *u, char *err)
 
 
 static int
-srt_url_hls_param(srt_url_hls_t *h, const char *key, size_t klen,
-    const char *val, size_t vlen, char *err)
+srt_url_hls_param(void *ctx, const char *key, size_t klen, const char *val,
+    size_t vlen, char *err)
 {
-    long  n;
+    long            n;
+    srt_url_hls_t  *h = ctx;
 
 #define key_is(lit)  (klen == sizeof(lit) - 1 && memcmp(key, lit, klen) == 0)
 

@@ -9,8 +9,8 @@
 #include "srt_url.h"
 
 
-static int srt_url_testsrc_param(srt_url_testsrc_t *t, const char *key,
-    size_t klen, const char *val, size_t vlen, char *err);
+static int srt_url_testsrc_param(void *ctx, const char *key, size_t klen,
+    const char *val, size_t vlen, char *err);
 static int srt_url_testsrc_number(const char *s, size_t len, long max,
     long *out);
 
@@ -18,9 +18,6 @@ static int srt_url_testsrc_number(const char *s, size_t len, long max,
 int
 srt_url_testsrc_parse(const char *rest, size_t len, srt_url_t *u, char *err)
 {
-    size_t       i, amp, eq;
-    const char  *item;
-
     u->scheme = SRT_URL_TESTSRC;
     u->testsrc.width = 1280;
     u->testsrc.height = 720;
@@ -28,53 +25,18 @@ srt_url_testsrc_parse(const char *rest, size_t len, srt_url_t *u, char *err)
     u->testsrc.bitrate = 3000000;
     u->testsrc.tone = 1000;
 
-    if (len > 0 && rest[0] != '?') {
-        snprintf(err, SRT_URL_ERR_LEN,
-                 "testsrc:// takes no host, only \"?size=&rate=&bitrate="
-                 "&tone=\"");
-        return -1;
-    }
-
-    for (i = 1; i < len; i = amp + 1) {
-
-        for (amp = i; amp < len && rest[amp] != '&'; amp++) {
-            /* void */
-        }
-
-        item = rest + i;
-
-        if (amp == i) {
-            continue;
-        }
-
-        for (eq = 0; i + eq < amp && item[eq] != '='; eq++) {
-            /* void */
-        }
-
-        if (i + eq == amp) {
-            snprintf(err, SRT_URL_ERR_LEN, "missing value for \"%.*s\"",
-                     (int) (amp - i), item);
-            return -1;
-        }
-
-        if (srt_url_testsrc_param(&u->testsrc, item, eq, item + eq + 1,
-                                  amp - i - eq - 1, err)
-            != 0)
-        {
-            return -1;
-        }
-    }
-
-    return 0;
+    return srt_url_items("testsrc", "size=&rate=&bitrate=&tone=", rest, len,
+                         srt_url_testsrc_param, &u->testsrc, err);
 }
 
 
 static int
-srt_url_testsrc_param(srt_url_testsrc_t *t, const char *key, size_t klen,
+srt_url_testsrc_param(void *ctx, const char *key, size_t klen,
     const char *val, size_t vlen, char *err)
 {
-    long    w, h, n, scale;
-    size_t  x;
+    long                w, h, n, scale;
+    size_t              x;
+    srt_url_testsrc_t  *t = ctx;
 
 #define key_is(lit)  (klen == sizeof(lit) - 1 && memcmp(key, lit, klen) == 0)
 

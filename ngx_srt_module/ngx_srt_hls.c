@@ -66,6 +66,7 @@ typedef struct {
     uint64_t                  unlink[NGX_SRT_HLS_UNLINK];
     ngx_uint_t                nunlink;
     ngx_uint_t                clean;        /* delete old runs' files */
+    ngx_uint_t                purge;        /* delete everything */
     ngx_err_t                 err;
     const char               *failed;       /* what, for the log */
     char                      path[NGX_MAX_PATH];
@@ -101,6 +102,8 @@ struct ngx_srt_hls_s {
     unsigned                  disc:1;       /* it is a discontinuity */
     unsigned                  gap:1;        /* the next one will be */
     unsigned                  busy:1;       /* a task is in flight */
+    unsigned                  purge:1;      /* removed: delete the files */
+    unsigned                  purged:1;
     uint64_t                  start_pts;    /* its first frame's PTS */
     int64_t                   pdt_us;       /* its date, unix us */
 
@@ -153,7 +156,9 @@ static void ngx_srt_hls_write(void *data, ngx_log_t *log);
 static ngx_int_t ngx_srt_hls_mkdir(ngx_srt_hls_job_t *job);
 static ngx_int_t ngx_srt_hls_file(ngx_srt_hls_job_t *job, const char *name,
     const void *data, size_t len);
-static void ngx_srt_hls_clean(ngx_srt_hls_job_t *job);
+static void ngx_srt_hls_clean(ngx_srt_hls_job_t *job, ngx_uint_t all);
+static void ngx_srt_hls_purge(ngx_srt_hls_t *hls);
+static void ngx_srt_hls_forget(ngx_srt_shm_hls_t *sh);
 static void ngx_srt_hls_written(ngx_event_t *ev);
 static void ngx_srt_hls_unwind(ngx_srt_hls_t *hls, uint64_t seq);
 static void ngx_srt_hls_free(ngx_srt_hls_t *hls);
@@ -311,19 +316,67 @@ ngx_srt_hls_stop(ngx_srt_output_t *out)
     hls->out = NULL;
 
     /* a task in flight frees it when it is done */
-    if (!hls->busy) {
-        ngx_srt_hls_free(hls);
+    if (hls->busy) {
+        return;
     }
+
+    if (hls->purge) {
+        ngx_srt_hls_purge(hls);
+        return;
+    }
+
+    ngx_srt_hls_free(hls);
+}
+
+
+/* a last task deletes the removed output's directory; then it is freed */
+
+static void
+ngx_srt_hls_purge(ngx_srt_hls_t *hls)
+{
+    ngx_srt_hls_job_t  *job;
+
+    job = hls->job;
+
+    ngx_memzero(job, sizeof(ngx_srt_hls_job_t));
+    job->hls = hls;
+    job->purge = 1;
+
+    hls->purged = 1;
+
+    if (ngx_thread_task_post(hls->pool, hls->task) != NGX_OK) {
+        ngx_srt_hls_free(hls);
+        return;
+    }
+
+    hls->busy = 1;
 }
 
 
 /*
- * The output is removed for good (API): its window goes to the grace list
- * and nothing is resumed, so an output added again later starts afresh
- * and deletes these files in time.  Under the lease lock of the caller.
+ * The output is removed for good (API), in its owner, under the lease
+ * lock: nothing is resumed (an output added again later starts afresh),
+ * and the files go as the segmenter stops: players get 404 for them at
+ * once anyway.
  */
 
 void
+ngx_srt_hls_remove(ngx_srt_output_t *out)
+{
+    ngx_srt_hls_t  *hls;
+
+    ngx_srt_hls_forget(out->hls_shm);
+    out->hls_shm->ngone = 0;
+
+    hls = out->hls_ctx;
+
+    if (hls) {
+        hls->purge = 1;
+    }
+}
+
+
+static void
 ngx_srt_hls_forget(ngx_srt_shm_hls_t *sh)
 {
     uint64_t    now;
@@ -1474,6 +1527,12 @@ ngx_srt_hls_write(void *data, ngx_log_t *log)
 
     hls = job->hls;
 
+    if (job->purge) {
+        ngx_srt_hls_clean(job, 1);
+        (void) rmdir((char *) hls->dir);
+        return;
+    }
+
     if (ngx_srt_hls_mkdir(job) != NGX_OK) {
         return;
     }
@@ -1486,7 +1545,7 @@ ngx_srt_hls_write(void *data, ngx_log_t *log)
     }
 
     if (job->clean) {
-        ngx_srt_hls_clean(job);
+        ngx_srt_hls_clean(job, 0);
     }
 
     (void) ngx_sprintf((u_char *) name, "%uL.ts%Z", job->seq);
@@ -1600,10 +1659,11 @@ ngx_srt_hls_file(ngx_srt_hls_job_t *job, const char *name, const void *data,
 }
 
 
-/* the first write of a new run: segments of a former run go */
+/* the first write of a new run: segments of a former run go; all: every
+   file (the output is removed) */
 
 static void
-ngx_srt_hls_clean(ngx_srt_hls_job_t *job)
+ngx_srt_hls_clean(ngx_srt_hls_job_t *job, ngx_uint_t all)
 {
     DIR            *d;
     size_t          len;
@@ -1620,7 +1680,9 @@ ngx_srt_hls_clean(ngx_srt_hls_job_t *job)
     while ((e = readdir(d)) != NULL) {
         len = ngx_strlen(e->d_name);
 
-        if (len > 3 && ngx_strcmp(e->d_name + len - 3, ".ts") == 0
+        if (((all && ngx_strcmp(e->d_name, ".") != 0
+              && ngx_strcmp(e->d_name, "..") != 0)
+             || (len > 3 && ngx_strcmp(e->d_name + len - 3, ".ts") == 0))
             && len + hls->dir_len + 2 < NGX_MAX_PATH)
         {
             (void) ngx_sprintf((u_char *) job->path, "%s/%s%Z", hls->dir,
@@ -1678,7 +1740,13 @@ ngx_srt_hls_written(ngx_event_t *ev)
     job->seg = NULL;
 
     if (hls->out == NULL) {
-        ngx_srt_hls_free(hls);      /* stopped meanwhile */
+        /* stopped meanwhile */
+        if (hls->purge && !hls->purged) {
+            ngx_srt_hls_purge(hls);
+            return;
+        }
+
+        ngx_srt_hls_free(hls);
         return;
     }
 

@@ -804,7 +804,7 @@ ngx_int_t ngx_srt_hls_conf(ngx_conf_t *cf, ngx_srt_output_t *out);
 void ngx_srt_hls_init_shm(ngx_srt_shm_hls_t *sh);
 ngx_int_t ngx_srt_hls_start(ngx_cycle_t *cycle, ngx_srt_output_t *out);
 void ngx_srt_hls_stop(ngx_srt_output_t *out);
-void ngx_srt_hls_forget(ngx_srt_shm_hls_t *sh);
+void ngx_srt_hls_remove(ngx_srt_output_t *out);
 char *ngx_srt_hls_route_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_srt_hls_route_output(ngx_conf_t *cf, ngx_srt_route_t *rt);
 

@@ -866,7 +866,7 @@ ngx_srt_runtime_output_free(ngx_srt_output_t *out)
         st->last_data = 0;
 
         if (out->hls_shm) {
-            ngx_srt_hls_forget(out->hls_shm);
+            ngx_srt_hls_remove(out);
         }
 
         ngx_srt_lease_unlock(&st->lease);

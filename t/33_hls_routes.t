@@ -8,11 +8,13 @@
 #   RESOLUTION;
 # * an API route gets an hls:// output (POST .../outputs), serves
 #   /hls/ROUTE/index.m3u8 and shows the output in the API; DELETE of the
-#   output makes the names 404;
+#   output makes the names 404 and deletes its files;
 # * nginx -s reload (a UDP input, which goes on across it; an in-process
 #   testsrc:// restarts, a true discontinuity): the new owner goes on with the same playlist: media
 #   sequence and program date-time continue, no discontinuity and no
-#   segment shorter than the others.
+#   segment shorter than the others;
+# * kill -9 of the segmenting worker: the respawned one goes on, with no
+#   hole in the sequence numbers.
 
 use strict;
 use warnings;
@@ -179,6 +181,12 @@ for (1 .. 20) {
     sleep 0.25;
 }
 ok($gone, 'its playlist is 404 now');
+my $purged = 0;
+for (1 .. 20) {
+    $purged = 1, last unless -e "$p/hls/web";
+    sleep 0.25;
+}
+ok($purged, 'and its files and directory are deleted');
 
 # ---------------------------------------------------------------- reload
 
@@ -216,7 +224,37 @@ ok(!grep({ abs($_->{dur} - 2) > 0.05 } @all),
 ok($ok && $err eq '', 'the segments after the reload decode in a row')
     or diag($err);
 
-$gw->check_error_log;
-$gw->stop;
+# ---------------------------------------------------------------- crash
+
+my $tvr = $gw->route('tv') || {};
+my ($tvo) = grep { ($_->{id} // '') eq 'hls' } @{ $tvr->{outputs} || [] };
+my $victim = $tvo && $tvo->{owner} ? $tvo->{owner}{pid} : 0;
+ok($victim, "the segmenter of tv runs in worker $victim");
+my $pre = playlist('tv');
+kill 'KILL', $victim if $victim;
+sleep 7;
+my $post = playlist('tv');
+@all = (@{ $pre->{segs} }, @{ $post->{segs} });
+%seen = ();
+@all = grep { !$seen{$_->{uri}}++ } @all;
+my $holes = 0;
+for my $i (1 .. $#all) {
+    my ($na) = $all[$i - 1]{uri} =~ /^(\d+)/;
+    my ($nb) = $all[$i]{uri} =~ /^(\d+)/;
+    $holes++ unless $nb == $na + 1;
+}
+ok(@all >= @{ $pre->{segs} } + 2, 'the respawned worker goes on segmenting')
+    or diag($post->{text}, $gw->error_log_tail(10));
+is($holes, 0, 'no hole in the sequence numbers across the crash')
+    or diag($pre->{text}, $post->{text});
+ok(scalar(grep { $_->{disc} } @{ $post->{segs} }) <= 1,
+   'at most one discontinuity') or diag($post->{text});
+($ok, $err) = $gw->ffmpeg_decode(join '', map {
+    $gw->http_get("/hls/tv/$_->{uri}", duration => 2)->{body} // ''
+} grep { !$_->{disc} } @{ $post->{segs} }[-2 .. -1]);
+ok($ok && $err eq '', 'the last segments decode') or diag($err);
+
+$gw->check_error_log(allow => [qr/worker process \d+ exited on signal 9/]);
+$gw->stop(allow => [qr/worker process \d+ exited on signal 9/]);
 
 done_testing;

@@ -190,6 +190,7 @@ typedef struct {
 #define ngx_metrics_http(f) offsetof(ngx_srt_shm_http_t, f)
 #define ngx_metrics_scte(f) offsetof(ngx_srt_shm_scte35_t, f)
 #define ngx_metrics_conn(f) offsetof(ngx_srt_shm_conn_t, f)
+#define ngx_metrics_hls(f)  offsetof(ngx_srt_shm_hls_t, f)
 
 
 static ngx_metrics_field_t  ngx_metrics_inputs[] = {
@@ -229,6 +230,29 @@ static ngx_metrics_field_t  ngx_metrics_outputs[] = {
       ngx_metrics_out(overruns), 0 },
     { "srtgw_output_errors_total", "counter",
       "Send errors of the output.", ngx_metrics_out(errors), 0 },
+    { NULL, NULL, NULL, 0, 0 }
+};
+
+
+static ngx_metrics_field_t  ngx_metrics_hls[] = {
+    { "srtgw_hls_segments_total", "counter",
+      "HLS segments written for the route.", ngx_metrics_hls(segments), 0 },
+    { "srtgw_hls_dropped_total", "counter",
+      "HLS segments lost: the disk fell behind or the ring overran the "
+      "segmenter.", ngx_metrics_hls(dropped), 0 },
+    { "srtgw_hls_write_errors_total", "counter",
+      "HLS writes that failed.", ngx_metrics_hls(write_errors), 0 },
+    { "srtgw_hls_cues_total", "counter",
+      "SCTE-35 splice points placed in the HLS playlist.",
+      ngx_metrics_hls(cues), 0 },
+    { "srtgw_hls_bandwidth_bits_per_second", "gauge",
+      "Peak segment bit rate in the playlist window (BANDWIDTH).",
+      ngx_metrics_hls(bandwidth), 0 },
+    { "srtgw_hls_segment_duration_seconds", "gauge",
+      "Duration of the last HLS segment.",
+      ngx_metrics_hls(last_duration_ms), 1e-3 },
+    { "srtgw_hls_in_break", "gauge",
+      "1 inside an SCTE-35 ad break.", ngx_metrics_hls(in_break), 0 },
     { NULL, NULL, NULL, 0, 0 }
 };
 
@@ -447,6 +471,21 @@ ngx_metrics_routes(ngx_metrics_out_t *m, ngx_srt_main_conf_t *mcf)
                              &out[j]->id, ngx_metrics_kind(&out[j]->parsed));
                 olbl[sizeof(olbl) - 1] = '\0';
                 ngx_metrics_sample(m, f, olbl, out[j]->stats);
+            }
+        }
+    }
+
+    for (f = ngx_metrics_hls; f->name; f++) {
+        ngx_metrics_head(m, f->name, f->type, f->help);
+
+        for (i = 0; i < n; i++) {
+            out = rtp[i]->outputs.elts;
+
+            for (j = 0; j < rtp[i]->outputs.nelts; j++) {
+                if (out[j]->hls && out[j]->hls_shm) {
+                    ngx_metrics_sample(m, f, lbl + i * 768 + 256,
+                                       out[j]->hls_shm);
+                }
             }
         }
     }

@@ -70,7 +70,8 @@ route plain {
     input udp://127.0.0.1:$in2;
 }
 EOF
-    server => '        location /hls/ { srt_hls; }');
+    server => "        location /hls/ { srt_hls; }\n"
+            . "        location /metrics { route_metrics; }");
 my $media = $gw->media(duration => 60, bitrate => '500k');
 $gw->start;
 my $feed = $gw->sender(file => $media, port => $in, loop => 1);
@@ -216,6 +217,17 @@ if ($m->{body} =~ /BANDWIDTH=(\d+),AVERAGE-BANDWIDTH=(\d+)/) {
     ok($1 >= $2 && $2 > 400_000 && $2 < 1_500_000,
        "bandwidth $1 >= average $2, near the stream's rate");
 }
+
+my $metrics = get('/metrics')->{body} // '';
+my ($msegs) = $metrics =~ /^srtgw_hls_segments_total\{route="tv"\} (\d+)$/m;
+ok($msegs && $msegs >= 4, 'metrics: srtgw_hls_segments_total ' . ($msegs // '-'))
+    or diag($metrics =~ /(srtgw_hls.*)/s);
+like($metrics, qr/^srtgw_hls_segment_duration_seconds\{route="tv"\} 2\.000000$/m,
+     'metrics: the last segment lasted 2 s');
+like($metrics, qr/^srtgw_output_up\{route="tv",output="hls",kind="hls"\} 1$/m,
+     'metrics: the HLS output is up');
+unlike($metrics, qr/srtgw_hls_segments_total\{route="plain"\}/,
+       'no HLS series for a route without HLS');
 
 for my $nf (['/hls/nope/index.m3u8', 'unknown route'],
             ['/hls/plain/index.m3u8', 'a route without HLS'],

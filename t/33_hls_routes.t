@@ -9,7 +9,8 @@
 # * an API route gets an hls:// output (POST .../outputs), serves
 #   /hls/ROUTE/index.m3u8 and shows the output in the API; DELETE of the
 #   output makes the names 404 and deletes its files;
-# * nginx -s reload (a UDP input, which goes on across it; an in-process
+# * nginx -s reload with another hls_window (a UDP input, which goes on
+#   across it; an in-process
 #   testsrc:// restarts, a true discontinuity): the new owner goes on with the same playlist: media
 #   sequence and program date-time continue, no discontinuity and no
 #   segment shorter than the others;
@@ -46,7 +47,9 @@ system('ffmpeg', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi',
        '-b:v', '400k', '-c:a', 'ac3', '-b:a', '128k', '-f', 'mpegts',
        "$p/hevc.ts") == 0 or BAIL_OUT('ffmpeg failed');
 
-$gw->write_conf(srt => <<"EOF",
+sub conf {
+    my ($window) = @_;
+    $gw->write_conf(srt => <<"EOF",
 route radio {
     input udp://127.0.0.1:$ain;
     hls on;
@@ -61,10 +64,12 @@ route tv {
     input udp://127.0.0.1:$vin;
     hls on;
     hls_segment 2s;
-    hls_window 8;
+    hls_window $window;
 }
 EOF
-    server => '        location /hls/ { srt_hls; }');
+        server => '        location /hls/ { srt_hls; }');
+}
+conf(8);
 $gw->start;
 my $feed = $gw->sender(file => "$p/radio.ts", port => $ain, loop => 1);
 my $hfeed = $gw->sender(file => "$p/hevc.ts", port => $hin, loop => 1);
@@ -192,6 +197,8 @@ ok($purged, 'and its files and directory are deleted');
 
 my $before = wait_segs('tv', 4, 20);
 ok(@{ $before->{segs} } >= 4, 'route tv has four segments');
+# the reload changes the window: the HLS state is the route's, kept
+conf(6);
 $gw->reload;
 
 # long enough for the old owner's segment and two of the new owner's
@@ -210,6 +217,8 @@ for my $i (1 .. $#all) {
         && abs($b->{pdt} - $a->{pdt} - $a->{dur} * 1000) <= 2;
 }
 ok(@all >= @{ $before->{segs} } + 2, 'new segments after the reload')
+    or diag($after->{text});
+is(scalar @{ $after->{segs} }, 6, 'the new window of 6 segments')
     or diag($after->{text});
 ok($cont, 'sequence numbers and program date-time continue across it')
     or diag($before->{text}, $after->{text});

@@ -652,12 +652,10 @@ ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt, uint64_t seq)
             off = (pkt[3] & 0x20) ? 5 + (size_t) pkt[4] : 4;
             rap = flags & SRT_TS_F_RAP;
 
-            if (off < SRT_RING_PKT) {
-                if (rap && a->video_pid && hls->vcodec[0] == '\0') {
-                    (void) srt_hls_codec_video(a->video_type, pkt + off,
-                                               SRT_RING_PKT - off,
-                                               hls->vcodec);
-                }
+            /* at every keyframe: a backup may have another profile */
+            if (rap && a->video_pid && off < SRT_RING_PKT) {
+                (void) srt_hls_codec_video(a->video_type, pkt + off,
+                                           SRT_RING_PKT - off, hls->vcodec);
             }
 
             /* splice points are presentation times: PTS, not DTS */
@@ -689,9 +687,7 @@ ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt, uint64_t seq)
         }
     }
 
-    if (a->audio_pid && pid == a->audio_pid && (flags & SRT_TS_F_PUSI)
-        && hls->acodec[0] == '\0')
-    {
+    if (a->audio_pid && pid == a->audio_pid && (flags & SRT_TS_F_PUSI)) {
         off = (pkt[3] & 0x20) ? 5 + (size_t) pkt[4] : 4;
 
         if (off < SRT_RING_PKT) {

@@ -105,6 +105,9 @@ struct ngx_srt_hls_s {
     unsigned                  purge:1;      /* removed: delete the files */
     unsigned                  purged:1;
     uint64_t                  start_pts;    /* its first frame's PTS */
+    size_t                    vpes;         /* offsets of the last video */
+    size_t                    apes;         /* and audio PES starts; 0:
+                                               none in this segment */
     int64_t                   pdt_us;       /* its date, unix us */
 
     /* the stream's latest PAT and PMT, copied into each segment */
@@ -142,6 +145,7 @@ static void ngx_srt_hls_close(ngx_srt_hls_t *hls, uint64_t duration);
 static void ngx_srt_hls_abandon(ngx_srt_hls_t *hls, const char *why);
 static ngx_int_t ngx_srt_hls_append(ngx_srt_hls_t *hls, const u_char *p,
     size_t n);
+static void ngx_srt_hls_trim(ngx_srt_hls_t *hls, uint16_t pid, size_t off);
 static void ngx_srt_hls_scte35(ngx_srt_hls_t *hls, const u_char *pkt);
 static void ngx_srt_hls_section(ngx_srt_hls_t *hls, const u_char *p,
     size_t len);
@@ -638,10 +642,26 @@ ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt, uint64_t seq)
 
     cut_pid = a->video_pid ? a->video_pid : a->audio_pid;
 
+    /*
+     * The joiner marks an input switch with the discontinuity indicator on
+     * the first packet of each PID from the new input (so do the
+     * in-process sources when they start).  The old input's last frame on
+     * that PID may have been cut short when it died: a browser's decoder
+     * stops at such a frame, so it goes.
+     */
+    if ((pkt[3] & 0x20) && pkt[4] > 0 && (pkt[5] & 0x80) && hls->open) {
+        if (a->video_pid && pid == a->video_pid && hls->vpes) {
+            ngx_srt_hls_trim(hls, pid, hls->vpes);
+            hls->vpes = 0;
+
+        } else if (a->audio_pid && pid == a->audio_pid && hls->apes) {
+            ngx_srt_hls_trim(hls, pid, hls->apes);
+            hls->apes = 0;
+        }
+    }
+
     if (cut_pid && pid == cut_pid) {
 
-        /* the joiner marks an input switch with the discontinuity
-           indicator; so do the in-process sources when they start */
         if ((pkt[3] & 0x20) && pkt[4] > 0 && (pkt[5] & 0x80)
             && hls->cutter.started)
         {
@@ -697,8 +717,43 @@ ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt, uint64_t seq)
     }
 
     if (hls->open) {
+        if (pkt[1] & 0x40) {
+            if (pid == a->video_pid) {
+                hls->vpes = hls->len;
+
+            } else if (pid == a->audio_pid) {
+                hls->apes = hls->len;
+            }
+        }
+
         (void) ngx_srt_hls_append(hls, pkt, SRT_RING_PKT);
     }
+}
+
+
+/* the open segment loses PID pid's packets from offset off on */
+
+static void
+ngx_srt_hls_trim(ngx_srt_hls_t *hls, uint16_t pid, size_t off)
+{
+    size_t   from, to;
+    u_char  *b;
+
+    b = hls->buf;
+
+    for (from = off, to = off; from < hls->len; from += SRT_RING_PKT) {
+        if (srt_ts_pid(b + from) == pid) {
+            continue;
+        }
+
+        if (to != from) {
+            ngx_memmove(b + to, b + from, SRT_RING_PKT);
+        }
+
+        to += SRT_RING_PKT;
+    }
+
+    hls->len = to;
 }
 
 
@@ -800,6 +855,8 @@ ngx_srt_hls_begin(ngx_srt_hls_t *hls, uint64_t pts, uint64_t seq)
     }
 
     hls->len = 0;
+    hls->vpes = 0;
+    hls->apes = 0;
     hls->open = 1;
     hls->start_pts = pts;
     hls->disc = hls->disc || hls->gap || hls->cutter.last_disc;

@@ -3,7 +3,9 @@
 # HLS in a browser: hls.js (npm) in Debian's headless Chromium, driven by
 # playwright-core, plays /hls/ROUTE/master.m3u8 of a route with "hls on"
 # (2 workers): the video's currentTime advances with the wall clock, the
-# picture has the route's size, and hls.js reports no fatal error.
+# picture has the route's size, and hls.js reports no fatal error; when
+# the route's primary input dies and it fails over to its testsrc://
+# backup (EXT-X-DISCONTINUITY), playback goes on.
 
 use strict;
 use warnings;
@@ -41,7 +43,9 @@ print $fh <<'EOF';
 <script>
 const v = document.getElementById('v');
 const st = { fatal: [], frags: 0, supported: Hls.isSupported() };
-const hls = new Hls({ liveSyncDurationCount: 2 });
+const hls = new Hls({ liveSyncDurationCount: 2, debug: { log() {}, info() {},
+    debug() {}, warn: console.warn.bind(console),
+    error: console.error.bind(console) } });
 hls.on(Hls.Events.ERROR, (e, d) => {
     if (d.fatal) st.fatal.push(d.type + ': ' + d.details);
 });
@@ -59,9 +63,15 @@ window.hlsState = () => ({
 EOF
 close $fh;
 
+my ($in) = $gw->ports(1);
+my $media = $gw->media(duration => 60, bitrate => '400k');
+
 $gw->write_conf(srt => <<"EOF",
 route tv {
-    input testsrc://?size=320x240&bitrate=400k;
+    input udp://127.0.0.1:$in;
+    input testsrc://?size=320x240&bitrate=400k priority=1;
+    failover_timeout 500ms;
+    revert_after off;
     hls on;
     hls_segment 1s;
     hls_window 6;
@@ -70,6 +80,7 @@ EOF
     server => "        location /hls/ { srt_hls; }\n"
             . "        location /www/ { alias $p/www/; }");
 $gw->start;
+my $feed = $gw->sender(file => $media, port => $in, loop => 1);
 
 # a few segments first
 my $deadline = time + 15;
@@ -80,7 +91,16 @@ while (time < $deadline) {
 }
 
 my $hp = $gw->http_port;
-my $out = `cd $dir && timeout 90 node hls_play.mjs http://127.0.0.1:$hp/www/play.html 12 2>&1`;
+open my $node, '-|',
+     "cd $dir && timeout 90 node hls_play.mjs http://127.0.0.1:$hp/www/play.html 24 2>&1"
+    or die "node: $!";
+
+# ten seconds in, the primary dies: the route fails over to the backup
+sleep 10;
+$feed->stop;
+my $t_fail = time;
+my $out = do { local $/; <$node> };
+close $node;
 my ($line) = grep { /^\{/ } split /\n/, $out;
 my $res = eval { decode_json($line // '') };
 ok($res, 'the browser ran the page') or diag($out);
@@ -90,15 +110,27 @@ my @s = @{ $res->{samples} };
 is_deeply($res->{errors}, [], 'no page error');
 ok(@s && $s[-1]{supported}, 'hls.js: Media Source Extensions are there');
 is_deeply($s[-1]{fatal} // ['no sample'], [], 'hls.js reports no fatal error')
-    or diag(encode_json($s[-1] // {}));
+    or diag(encode_json($s[-1] // {}), "\n", join("\n", @{ $res->{console} || [] }));
 
-# currentTime advances with the wall clock over the last 6 samples
-my @late = @s > 6 ? @s[-6 .. -1] : @s;
-my $played = @late ? $late[-1]{t} - $late[0]{t} : 0;
-my $wall = @late ? ($late[-1]{now} - $late[0]{now}) / 1000 : 0;
-ok($played > 0.8 * $wall && $wall >= 4,
-   sprintf('currentTime advances %.1f s in %.1f s of wall clock',
-           $played, $wall)) or diag(encode_json(\@s));
+# currentTime advances with the wall clock before the failover, and after
+# it (from 4 s after it, the backup's segments reach the player)
+sub advance {
+    my ($name, @w) = @_;
+    my $played = @w ? $w[-1]{t} - $w[0]{t} : 0;
+    my $wall = @w ? ($w[-1]{now} - $w[0]{now}) / 1000 : 0;
+    ok($played > 0.8 * $wall && $wall >= 4,
+       sprintf('%s: currentTime advances %.1f s in %.1f s of wall clock',
+               $name, $played, $wall)) or diag(encode_json(\@s));
+}
+advance('before the failover',
+        grep { $_->{now} < $t_fail * 1000 && $_->{t} > 0 } @s);
+advance('after it', grep { $_->{now} > $t_fail * 1000 + 4000 } @s);
+
+my $pl = $gw->http_get('/hls/tv/index.m3u8', duration => 2)->{body} // '';
+ok($pl =~ /^#EXT-X-DISCONTINUITY$/m
+   || $pl =~ /^#EXT-X-DISCONTINUITY-SEQUENCE:[1-9]/m,
+   'the playlist has (or had: the sequence counts it) the failover\'s '
+   . 'discontinuity') or diag($pl);
 ok(@s && !$s[-1]{paused}, 'the video is playing');
 is(@s ? "$s[-1]{w}x$s[-1]{h}" : '', '320x240', 'the picture is 320x240');
 ok(@s && $s[-1]{frags} >= 5, "hls.js buffered $s[-1]{frags} segments")

@@ -16,11 +16,19 @@ const browser = await chromium.launch({
            '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
 });
 
-const result = { samples: [], errors: [] };
+const result = { samples: [], errors: [], console: [] };
 
 try {
     const page = await browser.newPage();
     page.on('pageerror', e => result.errors.push(String(e)));
+    // the player's warnings and errors, for a failing test's diagnostics
+    page.on('console', m => {
+        if ((m.type() === 'warning' || m.type() === 'error')
+            && result.console.length < 40)
+        {
+            result.console.push(m.text().slice(0, 300));
+        }
+    });
 
     await page.goto(url);
 

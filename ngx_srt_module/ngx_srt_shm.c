@@ -36,8 +36,13 @@ typedef struct {
 } ngx_srt_dir_t;
 
 
+typedef void (*ngx_srt_shm_init_pt)(void *block, void *data);
+
 static void *ngx_srt_shm_get(ngx_slab_pool_t *pool, ngx_srt_dir_t *dir,
-    ngx_log_t *log, size_t size, ngx_uint_t *created, const char *fmt, ...);
+    ngx_log_t *log, ngx_srt_shm_init_pt init, void *data, size_t size,
+    ngx_uint_t *created, const char *fmt, ...);
+static void ngx_srt_shm_ring_init(void *block, void *data);
+static void ngx_srt_shm_hls_init(void *block, void *data);
 static ngx_int_t ngx_srt_shm_ring(ngx_slab_pool_t *pool, ngx_srt_dir_t *dir,
     ngx_log_t *log, ngx_srt_ring_t *ring, size_t bytes, ngx_str_t *name,
     ngx_str_t *url);
@@ -91,13 +96,14 @@ ngx_srt_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         pool->log_nomem = 0;
     }
 
-    mcf->conns = ngx_srt_shm_get(pool, dir, log, sizeof(ngx_srt_shm_conns_t),
+    mcf->conns = ngx_srt_shm_get(pool, dir, log, NULL, NULL,
+                                 sizeof(ngx_srt_shm_conns_t),
                                  &created, "conns");
     if (mcf->conns == NULL) {
         return NGX_ERROR;
     }
 
-    mcf->global = ngx_srt_shm_get(pool, dir, log,
+    mcf->global = ngx_srt_shm_get(pool, dir, log, NULL, NULL,
                                   sizeof(ngx_srt_shm_global_t), &created,
                                   "global");
     if (mcf->global == NULL) {
@@ -168,24 +174,26 @@ ngx_srt_shm_route(ngx_srt_main_conf_t *mcf, ngx_log_t *log,
         return NGX_ERROR;
     }
 
-    rt->selector = ngx_srt_shm_get(pool, dir, log,
+    rt->selector = ngx_srt_shm_get(pool, dir, log, NULL, NULL,
                                    sizeof(ngx_srt_shm_output_t), &created,
                                    "sel/%V", &rt->name);
-    rt->http = ngx_srt_shm_get(pool, dir, log, sizeof(ngx_srt_shm_http_t),
+    rt->http = ngx_srt_shm_get(pool, dir, log, NULL, NULL,
+                               sizeof(ngx_srt_shm_http_t),
                                &created, "http/%V", &rt->name);
 
     if (rt->selector == NULL || rt->http == NULL) {
         return NGX_ERROR;
     }
 
-    rt->failover = ngx_srt_shm_get(pool, dir, log,
+    rt->failover = ngx_srt_shm_get(pool, dir, log, NULL, NULL,
                                    sizeof(ngx_srt_shm_failover_t), &created,
                                    "fo/%V", &rt->name);
     if (rt->failover == NULL) {
         return NGX_ERROR;
     }
 
-    rt->scte35 = ngx_srt_shm_get(pool, dir, log, sizeof(ngx_srt_shm_scte35_t),
+    rt->scte35 = ngx_srt_shm_get(pool, dir, log, NULL, NULL,
+                                 sizeof(ngx_srt_shm_scte35_t),
                                  &created, "scte/%V", &rt->name);
     if (rt->scte35 == NULL) {
         return NGX_ERROR;
@@ -234,7 +242,8 @@ ngx_srt_shm_input(ngx_srt_main_conf_t *mcf, ngx_log_t *log,
         return NGX_ERROR;
     }
 
-    in->stats = ngx_srt_shm_get(pool, dir, log, sizeof(ngx_srt_shm_input_t),
+    in->stats = ngx_srt_shm_get(pool, dir, log, NULL, NULL,
+                                sizeof(ngx_srt_shm_input_t),
                                 &created, "in/%V/%V", &in->route->name,
                                 &key);
     if (in->stats == NULL) {
@@ -263,7 +272,8 @@ ngx_srt_shm_output(ngx_srt_main_conf_t *mcf, ngx_log_t *log,
     pool = (ngx_slab_pool_t *) mcf->zone->shm.addr;
     dir = pool->data;
 
-    out->stats = ngx_srt_shm_get(pool, dir, log, sizeof(ngx_srt_shm_output_t),
+    out->stats = ngx_srt_shm_get(pool, dir, log, NULL, NULL,
+                                 sizeof(ngx_srt_shm_output_t),
                                  &created, "%s/%V/%V", kind,
                                  &out->route->name, key);
     if (out->stats == NULL) {
@@ -275,15 +285,12 @@ ngx_srt_shm_output(ngx_srt_main_conf_t *mcf, ngx_log_t *log,
     }
 
     if (out->hls) {
-        out->hls_shm = ngx_srt_shm_get(pool, dir, log,
-                                       sizeof(ngx_srt_shm_hls_t), &created,
-                                       "hls/%V/%V", &out->route->name, key);
+        out->hls_shm = ngx_srt_shm_get(pool, dir, log, ngx_srt_shm_hls_init,
+                                       NULL, sizeof(ngx_srt_shm_hls_t),
+                                       &created, "hls/%V/%V",
+                                       &out->route->name, key);
         if (out->hls_shm == NULL) {
             return NGX_ERROR;
-        }
-
-        if (created) {
-            ngx_srt_hls_init_shm(out->hls_shm);
         }
     }
 
@@ -302,17 +309,14 @@ ngx_srt_shm_ring(ngx_slab_pool_t *pool, ngx_srt_dir_t *dir, ngx_log_t *log,
     capacity = srt_ring_capacity(bytes);
 
     /* the capacity is part of the name: a resized ring is a new ring */
-    ring->shm = ngx_srt_shm_get(pool, dir, log,
+    ring->shm = ngx_srt_shm_get(pool, dir, log, ngx_srt_shm_ring_init,
+                                &capacity,
                                 offsetof(ngx_srt_shm_ring_t, ring)
                                 + srt_ring_size(capacity),
                                 &created, "ring/%V/%V/%uD", name,
                                 url ? url : &none, capacity);
     if (ring->shm == NULL) {
         return NGX_ERROR;
-    }
-
-    if (created) {
-        srt_ring_init(&ring->shm->ring, capacity);
     }
 
     ngx_queue_init(&ring->readers);
@@ -322,9 +326,24 @@ ngx_srt_shm_ring(ngx_slab_pool_t *pool, ngx_srt_dir_t *dir, ngx_log_t *log,
 }
 
 
+static void
+ngx_srt_shm_ring_init(void *block, void *data)
+{
+    srt_ring_init(&((ngx_srt_shm_ring_t *) block)->ring, *(uint32_t *) data);
+}
+
+
+static void
+ngx_srt_shm_hls_init(void *block, void *data)
+{
+    ngx_srt_hls_init_shm(block);
+}
+
+
 static void *
 ngx_srt_shm_get(ngx_slab_pool_t *pool, ngx_srt_dir_t *dir, ngx_log_t *log,
-    size_t size, ngx_uint_t *created, const char *fmt, ...)
+    ngx_srt_shm_init_pt init, void *data, size_t size, ngx_uint_t *created,
+    const char *fmt, ...)
 {
     u_char               key[NGX_SRT_KEY_LEN], *last;
     uint32_t             crc, hash;
@@ -380,6 +399,14 @@ ngx_srt_shm_get(ngx_slab_pool_t *pool, ngx_srt_dir_t *dir, ngx_log_t *log,
         ngx_log_error(level, log, 0, "srt zone is too small for \"%s\" "
                       "(%uz bytes), increase shm_size", key, size);
         return NULL;
+    }
+
+    /*
+     * Initialised before it can be found: a worker making the same API
+     * route at the same time must never see a ring without its capacity.
+     */
+    if (init) {
+        init(e->ptr, data);
     }
 
     ngx_cpystrn(e->key, key, NGX_SRT_KEY_LEN);

@@ -40,6 +40,11 @@
 #define NGX_SRT_HLS_PSI_PKTS     8
 #define NGX_SRT_HLS_CHUNK        512     /* packets read at a time */
 #define NGX_SRT_HLS_EVENT_AGE    (600 * 90000ULL)  /* 10 min, 90 kHz */
+
+/* what a splice event does (ngx_srt_hls_event_t.out) */
+#define NGX_SRT_HLS_IN           0       /* ends the break */
+#define NGX_SRT_HLS_OUT          1       /* starts one */
+#define NGX_SRT_HLS_CMD          2       /* another command: SCTE35-CMD */
 #define NGX_SRT_HLS_TS_MASK      ((1ULL << 33) - 1)
 #define NGX_SRT_HLS_TS_HALF      (1ULL << 32)
 
@@ -1175,6 +1180,10 @@ ngx_srt_hls_section(ngx_srt_hls_t *hls, const u_char *p, size_t len)
             }
         }
     }
+
+    /* not an ad break (a program boundary, a chapter...): the command
+       itself, for players and monitoring */
+    ngx_srt_hls_event(hls, NGX_SRT_HLS_CMD, 0, pts, 0, 0, p, len);
 }
 
 
@@ -1202,6 +1211,21 @@ ngx_srt_hls_event(ngx_srt_hls_t *hls, ngx_uint_t out, uint32_t id,
         return;
     }
 
+    if (out == NGX_SRT_HLS_CMD) {
+        /* the repeats of one command have its time */
+        for (i = 0; i < sh->nevents; i++) {
+            if (sh->event[i].out == out && sh->event[i].pts == pts) {
+                return;
+            }
+        }
+
+        if (sh->last_cmd_valid && sh->last_cmd_pts == pts) {
+            return;
+        }
+
+        goto add;
+    }
+
     for (i = 0; i < sh->nevents; i++) {
         if (sh->event[i].event_id == id && sh->event[i].out == out) {
             return;
@@ -1217,7 +1241,7 @@ ngx_srt_hls_event(ngx_srt_hls_t *hls, ngx_uint_t out, uint32_t id,
 
     if (!out && !sh->in_break) {
         for (i = 0; i < sh->nevents; i++) {
-            if (sh->event[i].out) {
+            if (sh->event[i].out == NGX_SRT_HLS_OUT) {
                 break;
             }
         }
@@ -1226,6 +1250,8 @@ ngx_srt_hls_event(ngx_srt_hls_t *hls, ngx_uint_t out, uint32_t id,
             return;             /* nothing to end, or a repeat */
         }
     }
+
+add:
 
     if (sh->nevents == NGX_SRT_HLS_EVENTS) {
         /* the oldest gives way */
@@ -1251,7 +1277,9 @@ ngx_srt_hls_event(ngx_srt_hls_t *hls, ngx_uint_t out, uint32_t id,
 
     ngx_log_error(NGX_LOG_INFO, hls->log, 0,
                   "srt route \"%s\": HLS cue %s, event %uD at PTS %uL",
-                  hls->name, out ? "out" : "in", id, pts);
+                  hls->name,
+                  out == NGX_SRT_HLS_OUT ? "out"
+                  : out == NGX_SRT_HLS_IN ? "in" : "command", id, pts);
 }
 
 
@@ -1271,6 +1299,10 @@ ngx_srt_hls_due(ngx_srt_hls_t *hls, uint64_t t)
     sh = hls->shm;
 
     for (i = 0; i < sh->nevents; i++) {
+        if (sh->event[i].out == NGX_SRT_HLS_CMD) {
+            continue;           /* no segment boundary for it */
+        }
+
         pts = sh->event[i].pts;
 
         if (((t - pts) & NGX_SRT_HLS_TS_MASK) < NGX_SRT_HLS_TS_HALF
@@ -1336,7 +1368,17 @@ ngx_srt_hls_cues(ngx_srt_hls_t *hls, srt_hls_segment_t *seg)
         at = seg->pdt_ms
              - (int64_t) (((start - ev.pts) & NGX_SRT_HLS_TS_MASK) / 90);
 
-        if (ev.out) {
+        if (ev.out == NGX_SRT_HLS_CMD) {
+            seg->cmd_start_ms = at;
+            seg->cmd_pts = ev.pts;
+            seg->cmd_section_len = ev.len;
+            ngx_memcpy(seg->cmd_section, ev.section, ev.len);
+            sh->last_cmd_valid = 1;
+            sh->last_cmd_pts = ev.pts;
+            continue;
+        }
+
+        if (ev.out == NGX_SRT_HLS_OUT) {
             if (sh->in_break) {
                 continue;       /* a new OUT inside a break: ignored */
             }

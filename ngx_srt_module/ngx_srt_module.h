@@ -279,7 +279,8 @@ typedef struct {
     uint64_t                  pts;
     uint64_t                  duration;      /* 90 kHz; 0 unknown */
     uint32_t                  event_id;
-    uint32_t                  out;           /* 1 out of network, 0 in */
+    uint32_t                  out;           /* 1 out of network, 0 in,
+                                                2 another command */
     uint32_t                  auto_return;
     uint32_t                  len;           /* of section, 0: none */
     u_char                    section[SRT_HLS_SECTION_MAX];
@@ -313,6 +314,8 @@ typedef struct {
     ngx_uint_t                last_out_valid;    /* repeats of an OUT */
     uint32_t                  last_out_event;
     uint64_t                  last_out_pts;
+    ngx_uint_t                last_cmd_valid;    /* repeats of a command */
+    uint64_t                  last_cmd_pts;
     ngx_uint_t                nevents;
     ngx_srt_hls_event_t       event[NGX_SRT_HLS_EVENTS];
 

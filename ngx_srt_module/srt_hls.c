@@ -91,6 +91,16 @@ srt_hls_media_playlist(const srt_hls_playlist_t *pl,
             }
         }
 
+        if (s->cmd_section_len && (pl->tags & SRT_HLS_TAGS_DATERANGE)) {
+            /* RFC 8216 4.3.2.7.1: one range per command, ID from its time */
+            srt_hls_date(s->cmd_start_ms, date);
+            srt_hls_printf(&o, "#EXT-X-DATERANGE:ID=\"scte35-%" PRIu64 "\","
+                           "START-DATE=\"%s\",SCTE35-CMD=", s->cmd_pts,
+                           date);
+            srt_hls_hex(&o, s->cmd_section, s->cmd_section_len);
+            srt_hls_printf(&o, "\n");
+        }
+
         srt_hls_printf(&o, "#EXTINF:");
         srt_hls_seconds(&o, s->duration_us);
         srt_hls_printf(&o, ",\n%s\n", s->uri);

@@ -47,6 +47,12 @@ typedef struct {
                                        this segment's pdt_ms) */
     uint8_t         cue_section[SRT_HLS_SECTION_MAX];
     size_t          cue_section_len;    /* 0: none */
+    /* another SCTE-35 command at this segment (a time_signal that is not
+       an ad break): EXT-X-DATERANGE with SCTE35-CMD */
+    int64_t         cmd_start_ms;
+    uint64_t        cmd_pts;        /* makes the DATERANGE ID */
+    uint8_t         cmd_section[SRT_HLS_SECTION_MAX];
+    size_t          cmd_section_len;    /* 0: none */
 
     char            uri[SRT_HLS_URI_LEN];
 } srt_hls_segment_t;

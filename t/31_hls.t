@@ -9,7 +9,8 @@
 # names are 404, and a segment is deleted only after its grace period; an
 # SCTE-35 splice_insert sent through the API becomes EXT-X-DATERANGE and
 # CUE-OUT/CONT/IN at the segment that starts at the splice point, and ends
-# after its auto-return duration; a failover to the backup shows as
+# after its auto-return duration or at an IN cue; another time_signal
+# becomes a DATERANGE with SCTE35-CMD; a failover to the backup shows as
 # EXT-X-DISCONTINUITY; an nginx with proxy_cache in front serves a
 # playable stream from this origin; bad settings are refused.
 
@@ -389,6 +390,21 @@ my ($d77) = ($din77 // '') =~ /DURATION=([\d.]+)/;
 ok(defined $d77 && abs($d77 - 3) <= 1.1,
    sprintf('the break lasted the 3 s between the cues (%s s)', $d77 // '?'));
 ok($i && (grep { $_ eq '#EXT-X-CUE-IN' } @{ $i->{tags} }), 'EXT-X-CUE-IN');
+
+# a time_signal that is no ad break (program start): SCTE35-CMD
+my $ts = $gw->api_req(POST => '/api/routes/tv/scte35', {
+    type => 'time_signal', preroll => 2.0,
+    segmentation => [{ type_id => 16, event_id => 9, upid_type => 15,
+                       upid => 'urn:example:show' }] });
+is($ts->{status}, 201, 'a time_signal of a program start')
+    or diag($ts->{body});
+my $hts = uc($ts->{json}{hex} // 'none');
+$pl = wait_pl(sub { $_[0]{text} =~ /SCTE35-CMD=0x$hts/ }, 15);
+my ($cmd) = $pl->{text} =~ /^(#EXT-X-DATERANGE:.*SCTE35-CMD=0x$hts)$/m;
+like($cmd // '', qr/^#EXT-X-DATERANGE:ID="scte35-\d+",START-DATE="[^"]+",SCTE35-CMD=0x$hts$/,
+     'it is an EXT-X-DATERANGE with SCTE35-CMD') or diag($pl->{text});
+is(scalar(() = $pl->{text} =~ /SCTE35-CMD=0x$hts/g), 1,
+   'once, though sent three times');
 
 # ---------------------------------------------------------------- CDN edge
 

@@ -169,6 +169,19 @@ test_cues(void **state)
     s[1].cue_duration_us = 8000000;
     s[2].cue_duration_us = 8000000;
 
+    /* another command: SCTE35-CMD, DATERANGE only */
+    memcpy(s[0].cmd_section, cue, sizeof(cue));
+    s[0].cmd_section_len = sizeof(cue);
+    s[0].cmd_pts = 1952616608;
+    s[0].cmd_start_ms = s[0].pdt_ms + 1500;
+    n = srt_hls_media_playlist(&pl, s, 4, buf, sizeof(buf));
+    assert_true(n > 0);
+    assert_non_null(strstr(buf,
+        "#EXT-X-DATERANGE:ID=\"scte35-1952616608\","
+        "START-DATE=\"2026-11-21T12:00:01.500Z\",SCTE35-CMD=" CUE_HEX "\n"
+        "#EXTINF:4.000,\n1.ts\n"));
+    s[0].cmd_section_len = 0;
+
     /* DATERANGE only: no Elemental tags */
     pl.tags = SRT_HLS_TAGS_DATERANGE;
     n = srt_hls_media_playlist(&pl, s, 4, buf, sizeof(buf));

@@ -182,21 +182,6 @@ static scte35_section_t  ngx_srt_hls_sec;
 static u_char  ngx_srt_hls_chunk[NGX_SRT_HLS_CHUNK * SRT_RING_PKT];
 
 
-ngx_int_t
-ngx_srt_hls_conf(ngx_conf_t *cf, ngx_srt_output_t *out)
-{
-    out->hls = 1;
-
-    /* the pool the segments are written by: "default" unless nginx.conf
-       has thread_pool default threads=N; */
-    if (ngx_thread_pool_add(cf, NULL) == NULL) {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
 void
 ngx_srt_hls_init_shm(ngx_srt_shm_hls_t *sh)
 {
@@ -207,7 +192,6 @@ ngx_srt_hls_init_shm(ngx_srt_shm_hls_t *sh)
      * hold.
      */
     sh->next_seq = ngx_srt_unix_msec() / 100;
-    sh->created = ngx_srt_unix_msec();
 }
 
 

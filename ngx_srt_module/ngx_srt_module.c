@@ -958,11 +958,9 @@ ngx_srt_output_create(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,
             return NGX_ERROR;
         }
 
+        /* written by the thread pool the srt block adds */
         ngx_str_set(&out->id, "hls");
-
-        if (ngx_srt_hls_conf(cf, out) != NGX_OK) {
-            return NGX_ERROR;
-        }
+        out->hls = 1;
 
     } else if (ngx_srt_udp_output_conf(cf, out) != NGX_OK) {
         return NGX_ERROR;

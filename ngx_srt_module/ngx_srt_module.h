@@ -288,7 +288,6 @@ typedef struct {
 
 
 typedef struct {
-    uint64_t                  created;       /* unix ms */
     uint64_t                  next_seq;      /* the next segment's number */
     uint64_t                  disc_seq;      /* of the window's first */
     ngx_uint_t                nsegs;
@@ -803,7 +802,6 @@ ngx_int_t ngx_srt_udp_output_start(ngx_cycle_t *cycle, ngx_srt_output_t *out);
 void ngx_srt_udp_output_stop(ngx_srt_output_t *out);
 
 /* ngx_srt_hls.c: the HLS output */
-ngx_int_t ngx_srt_hls_conf(ngx_conf_t *cf, ngx_srt_output_t *out);
 void ngx_srt_hls_init_shm(ngx_srt_shm_hls_t *sh);
 ngx_int_t ngx_srt_hls_start(ngx_cycle_t *cycle, ngx_srt_output_t *out);
 void ngx_srt_hls_stop(ngx_srt_output_t *out);

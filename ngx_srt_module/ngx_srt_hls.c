@@ -639,9 +639,22 @@ ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt, uint64_t seq)
      * stops at such a frame, so it goes.
      */
     if ((pkt[3] & 0x20) && pkt[4] > 0 && (pkt[5] & 0x80) && hls->open) {
-        if (a->video_pid && pid == a->video_pid && hls->vpes) {
-            ngx_srt_hls_trim(hls, pid, hls->vpes);
-            hls->vpes = 0;
+        if (a->video_pid && pid == a->video_pid) {
+            /*
+             * The switch point (the joiner switches at the new input's
+             * keyframe): all before it is the old input's, its last audio
+             * frame too, which may come before or after the audio's own
+             * indicator, in this segment or the next.
+             */
+            if (hls->vpes) {
+                ngx_srt_hls_trim(hls, pid, hls->vpes);
+                hls->vpes = 0;
+            }
+
+            if (a->audio_pid && hls->apes) {
+                ngx_srt_hls_trim(hls, a->audio_pid, hls->apes);
+                hls->apes = 0;
+            }
 
         } else if (a->audio_pid && pid == a->audio_pid && hls->apes) {
             ngx_srt_hls_trim(hls, pid, hls->apes);

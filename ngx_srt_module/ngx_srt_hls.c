@@ -113,6 +113,8 @@ struct ngx_srt_hls_s {
     size_t                    vpes;         /* offsets of the last video */
     size_t                    apes;         /* and audio PES starts; 0:
                                                none in this segment */
+    unsigned                  vskip:1;      /* the new input's packets */
+    unsigned                  askip:1;      /* before its first PES start */
     int64_t                   pdt_us;       /* its date, unix us */
 
     /* the stream's latest PAT and PMT, copied into each segment */
@@ -656,9 +658,15 @@ ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt, uint64_t seq)
                 hls->apes = 0;
             }
 
+            /* the new input's PES in progress has no start here: its
+               packets before the next start would join the old one's */
+            hls->vskip = 1;
+            hls->askip = (a->audio_pid != 0);
+
         } else if (a->audio_pid && pid == a->audio_pid && hls->apes) {
             ngx_srt_hls_trim(hls, pid, hls->apes);
             hls->apes = 0;
+            hls->askip = 1;
         }
     }
 
@@ -716,6 +724,20 @@ ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt, uint64_t seq)
             (void) srt_hls_codec_audio(a->audio_type, pkt + off,
                                        SRT_RING_PKT - off, hls->acodec);
         }
+    }
+
+    if (pkt[1] & 0x40) {
+        if (pid == a->video_pid) {
+            hls->vskip = 0;
+
+        } else if (pid == a->audio_pid) {
+            hls->askip = 0;
+        }
+
+    } else if ((hls->vskip && pid == a->video_pid)
+               || (hls->askip && pid == a->audio_pid))
+    {
+        return;
     }
 
     if (hls->open) {
@@ -898,6 +920,11 @@ ngx_srt_hls_begin(ngx_srt_hls_t *hls, uint64_t pts, uint64_t seq)
 
     (void) ngx_srt_hls_append(hls, hls->pat, hls->npat * SRT_RING_PKT);
     (void) ngx_srt_hls_append(hls, hls->pmt, hls->npmt * SRT_RING_PKT);
+
+    /* a PES that started in the previous segment goes on here: from the
+       start (after PAT and PMT, so never 0) */
+    hls->vpes = hls->len;
+    hls->apes = hls->len;
 }
 
 

@@ -70,18 +70,45 @@ sub conf_file { "$_[0]{prefix}/nginx.conf" }
 
 # ---------------------------------------------------------------- ports
 
-# A port free for both UDP and TCP on 127.0.0.1 (and on the wildcard).
+# A port free for both UDP and TCP on 127.0.0.1 (and on the wildcard),
+# taken below the kernel's ephemeral range: a port from inside it can be
+# handed to an unbound UDP socket (an nginx output, a sender, ffmpeg)
+# between the pick and the test's bind, and the bind then fails.
+my ($EPHEMERAL_LOW) = do {
+    open my $f, '<', '/proc/sys/net/ipv4/ip_local_port_range';
+    my $l = $f ? <$f> : '';
+    $l =~ /^\s*(\d+)/ ? $1 : 32768;
+};
+my $PORT_SPAN = $EPHEMERAL_LOW - 10000;
+# our own walk, so a test's srand() does not make every run pick alike
+my $PORT_NEXT = ($$ * 7919 + int(time * 1000)) % ($PORT_SPAN > 0 ? $PORT_SPAN : 1);
+
+sub _port_is_free {
+    my ($port) = @_;
+    socket(my $u, PF_INET, SOCK_DGRAM, 0) or croak "socket: $!";
+    bind($u, pack_sockaddr_in($port, INADDR_ANY)) or return 0;
+    socket(my $t, PF_INET, SOCK_STREAM, 0) or croak "socket: $!";
+    setsockopt($t, SOL_SOCKET, SO_REUSEADDR, 1);
+    return bind($t, pack_sockaddr_in($port, INADDR_ANY)) ? 1 : 0;
+}
+
 sub free_port {
+    if ($PORT_SPAN >= 2000) {
+        for (1 .. 2000) {
+            $PORT_NEXT = ($PORT_NEXT + 7877) % $PORT_SPAN;
+            my $port = 10000 + $PORT_NEXT;
+            next if $USED_PORTS{$port} || !_port_is_free($port);
+            $USED_PORTS{$port} = 1;
+            return $port;
+        }
+    }
+    # no room below the ephemeral range: let the kernel pick
     for (1 .. 200) {
         socket(my $u, PF_INET, SOCK_DGRAM, 0) or croak "socket: $!";
         bind($u, pack_sockaddr_in(0, INADDR_ANY)) or next;
         my ($port) = unpack_sockaddr_in(getsockname($u));
-        next if $USED_PORTS{$port} || $port < 10000;
-        socket(my $t, PF_INET, SOCK_STREAM, 0) or croak "socket: $!";
-        setsockopt($t, SOL_SOCKET, SO_REUSEADDR, 1);
-        bind($t, pack_sockaddr_in($port, INADDR_ANY)) or next;
-        close $t;
         close $u;
+        next if $USED_PORTS{$port} || $port < 10000 || !_port_is_free($port);
         $USED_PORTS{$port} = 1;
         return $port;
     }
@@ -348,6 +375,9 @@ sub diag_state {
 }
 
 END {
+    # stopping senders reaps them, which sets $?: keep the test's own exit
+    # status (a die) for Test::More, or a death reads as "no plan", exit 254
+    local $?;
     for my $s (@ALL) {
         next unless $s;
         $_->stop for @{ $s->{senders} || [] };

@@ -33,24 +33,7 @@ ngx_srt_hls_route_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     name = &cmd->name;
 
     if (name->len == 3) {
-        if (rt->hls != NGX_CONF_UNSET) {
-            return "is duplicate";
-        }
-
-        if (ngx_strcmp(value[1].data, "on") == 0) {
-            rt->hls = 1;
-
-        } else if (ngx_strcmp(value[1].data, "off") == 0) {
-            rt->hls = 0;
-
-        } else {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid value \"%V\" in \"hls\", expected "
-                               "\"on\" or \"off\"", &value[1]);
-            return NGX_CONF_ERROR;
-        }
-
-        return NGX_CONF_OK;
+        return ngx_srt_route_flag(cf, &rt->hls);
     }
 
     if (rt->hls_args.data == NULL) {

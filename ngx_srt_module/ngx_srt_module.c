@@ -598,6 +598,39 @@ ngx_srt_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * "on" or "off" of a route block's flag: route settings are not conf
+ * structs reached by offset, so ngx_conf_set_flag_slot() does not apply
+ */
+
+char *
+ngx_srt_route_flag(ngx_conf_t *cf, ngx_flag_t *flag)
+{
+    ngx_str_t  *value;
+
+    value = cf->args->elts;
+
+    if (*flag != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    if (ngx_strcmp(value[1].data, "on") == 0) {
+        *flag = 1;
+
+    } else if (ngx_strcmp(value[1].data, "off") == 0) {
+        *flag = 0;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\", expected "
+                           "\"on\" or \"off\"", &value[1], &value[0]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 /* SCTE-35 of a route without directives (and of API routes) */
 
 void
@@ -626,21 +659,7 @@ ngx_srt_scte35_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     name = &cmd->name;
 
     if (name->len == sizeof("scte35") - 1) {
-        if (rt->scte35_insert != NGX_CONF_UNSET) {
-            return "is duplicate";
-        }
-
-        if (ngx_strcmp(value[1].data, "on") == 0) {
-            rt->scte35_insert = 1;
-
-        } else if (ngx_strcmp(value[1].data, "off") == 0) {
-            rt->scte35_insert = 0;
-
-        } else {
-            return "must be \"on\" or \"off\"";
-        }
-
-        return NGX_CONF_OK;
+        return ngx_srt_route_flag(cf, &rt->scte35_insert);
     }
 
     if (ngx_strcmp(name->data, "scte35_pid") == 0) {

@@ -537,7 +537,7 @@ struct ngx_srt_route_s {
                                                     replaces the live one */
 
     /* "hls" and hls_* in nginx.conf: made into an hls:// output */
-    ngx_int_t                 hls;           /* NGX_CONF_UNSET: not given */
+    ngx_flag_t                hls;           /* NGX_CONF_UNSET: not given */
     ngx_str_t                 hls_args;      /* "segment=4&window=6..." */
 
     /* SRT players in this process: the list belongs to the SRT thread,
@@ -701,6 +701,7 @@ ngx_int_t ngx_srt_parse_host(ngx_pool_t *pool, srt_url_t *parsed,
     ngx_uint_t listen, ngx_uint_t no_resolve, ngx_url_t *u);
 ngx_uint_t ngx_srt_multicast(struct sockaddr *sa);
 void ngx_srt_scte35_defaults(ngx_srt_route_t *rt);
+char *ngx_srt_route_flag(ngx_conf_t *cf, ngx_flag_t *flag);
 ngx_int_t ngx_srt_output_create(ngx_conf_t *cf, ngx_srt_main_conf_t *mcf,
     ngx_srt_route_t *rt, ngx_str_t *url);
 

@@ -760,24 +760,15 @@ ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt, uint64_t seq)
 static void
 ngx_srt_hls_trim(ngx_srt_hls_t *hls, uint16_t pid, size_t off)
 {
-    size_t   from, to;
-    u_char  *b;
+    size_t  marks[2];
 
-    b = hls->buf;
+    marks[0] = hls->vpes;
+    marks[1] = hls->apes;
 
-    for (from = off, to = off; from < hls->len; from += SRT_RING_PKT) {
-        if (srt_ts_pid(b + from) == pid) {
-            continue;
-        }
+    hls->len = srt_hls_trim(hls->buf, hls->len, pid, off, marks, 2);
 
-        if (to != from) {
-            ngx_memmove(b + to, b + from, SRT_RING_PKT);
-        }
-
-        to += SRT_RING_PKT;
-    }
-
-    hls->len = to;
+    hls->vpes = marks[0];
+    hls->apes = marks[1];
 }
 
 

@@ -165,3 +165,41 @@ srt_hls_pes_ts(const uint8_t *pkt, int dts)
 
     return -1;
 }
+
+
+size_t
+srt_hls_trim(uint8_t *buf, size_t len, uint16_t pid, size_t off,
+    size_t *marks, size_t nmarks)
+{
+    size_t  from, to, i;
+
+    if (off >= len) {
+        return len;
+    }
+
+    for (from = off, to = off; from < len; from += 188) {
+        for (i = 0; i < nmarks; i++) {
+            if (marks[i] == from) {
+                marks[i] = to;
+            }
+        }
+
+        if (srt_ts_pid(buf + from) == pid) {
+            continue;
+        }
+
+        if (to != from) {
+            memmove(buf + to, buf + from, 188);
+        }
+
+        to += 188;
+    }
+
+    for (i = 0; i < nmarks; i++) {
+        if (marks[i] >= len) {
+            marks[i] = to;
+        }
+    }
+
+    return to;
+}

@@ -59,6 +59,18 @@ void srt_hls_cutter_force(srt_hls_cutter_t *c);
  */
 int srt_hls_cutter_packet(srt_hls_cutter_t *c, const uint8_t *pkt, int rap);
 
+/*
+ * Takes PID pid's packets from byte offset off on out of a buffer of
+ * len bytes of 188-byte packets, keeping the order of the others; returns
+ * the new length.  Each of the nmarks offsets in marks (PES starts of
+ * other PIDs, say) is moved to where its packet went, and one at or
+ * beyond the end stays at the end: a mark left behind would, used as off
+ * later, take the wrong packets or, beyond the new end, bring back bytes
+ * already taken out.
+ */
+size_t srt_hls_trim(uint8_t *buf, size_t len, uint16_t pid, size_t off,
+    size_t *marks, size_t nmarks);
+
 /* the DTS (else PTS) of a PES start packet; -1 when it has none */
 int64_t srt_hls_pes_time(const uint8_t *pkt);
 

@@ -469,17 +469,20 @@ ok($disc && defined $disc->{pdt}, 'with a program date-time');
 
 # the segment before the switch and the first of the backup, in a row:
 # the primary's last frame, cut short when its sender was killed, is left
-# out of the first, so the junction decodes without an error
+# out of the first, so the junction decodes without an error.  ffprobe
+# decodes every frame: ffmpeg to its null muxer would also judge the
+# timeline jump that the discontinuity announces
 my ($di) = grep { $pl->{segs}[$_]{disc} } 0 .. $#{ $pl->{segs} };
-my ($jok, $jerr) = (0, 'no segment before the discontinuity');
+my ($jok, $jerr, $jframes) = (0, 'no segment before the discontinuity', {});
 if (defined $di && $di > 0) {
-    ($jok, $jerr) = $gw->ffmpeg_decode(join '', map {
+    ($jok, $jerr, $jframes) = $gw->ffprobe_decode(join '', map {
         get("/hls/tv/$pl->{segs}[$_]{uri}")->{body} // ''
     } $di - 1, $di);
 }
 ok($jok && $jerr eq '', 'the junction of the switch decodes without an error')
     or diag($jerr);
-
+cmp_ok($jframes->{video} // 0, '>=', 25,
+       'a second of video and more decoded at the junction');
 
 $gw->check_error_log;
 $gw->stop;

@@ -695,6 +695,39 @@ sub ffmpeg_decode {
     return ($rc == 0, $out);
 }
 
+# Decodes every frame of every stream with ffprobe: its error output is
+# the decoders' and the demuxer's complaints only.  Unlike ffmpeg to the
+# null muxer, it has no opinion on timestamps, so data with a timeline
+# jump on purpose (the segments on either side of an HLS discontinuity)
+# is judged on its decoding alone.
+sub ffprobe_decode {
+    my ($self, $data) = @_;
+    my $f = "$self->{prefix}/dec-" . int(rand(1e9));
+    open my $fh, '>:raw', "$f.ts" or croak $!;
+    print $fh $data;
+    close $fh;
+    # the frames to a file, the complaints through the pipe: apart, so a
+    # message cannot land inside a frame's line
+    my $pid = open(my $err, '-|') // croak "fork: $!";
+    if (!$pid) {
+        open STDERR, '>&', \*STDOUT;
+        open STDOUT, '>', "$f.frames" or POSIX::_exit(127);
+        exec 'ffprobe', '-v', 'error', '-show_entries', 'frame=media_type',
+             '-of', 'csv=p=0', "$f.ts" or POSIX::_exit(127);
+    }
+    my $out = do { local $/; <$err> } // '';
+    close $err;
+    my $rc = $?;
+    my %frames;
+    if (open my $fr, '<', "$f.frames") {
+        while (my $l = <$fr>) { $frames{$1}++ if $l =~ /^(\w+)/ }
+        close $fr;
+    }
+    unlink "$f.ts", "$f.frames";
+    $out =~ s/\s+\z//;
+    return ($rc == 0, $out, \%frames);
+}
+
 sub file_duration {
     my ($file) = @_;
     my $out = _run_capture('ffprobe', '-v', 'error', '-show_entries',

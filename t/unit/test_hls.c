@@ -4,7 +4,8 @@
  * date-time, discontinuities), SCTE-35 breaks as EXT-X-DATERANGE and as
  * CUE-OUT/-CONT/-IN with EXT-OATCLS-SCTE35 (the section in hex and in
  * base64, checked against the SCTE-35 standard's own example), a buffer
- * too small at every size, and the multivariant playlist.
+ * too small at every size, the multivariant playlist, the cutter, codec
+ * strings, and the trim of an input's last PES at a switch.
  */
 
 #include <stdarg.h>
@@ -545,6 +546,76 @@ test_codecs(void **state)
 }
 
 
+/* a packet of PID pid, numbered n (in its payload) */
+static void
+pkt(uint8_t *p, uint16_t pid, uint8_t n)
+{
+    memset(p, 0xff, 188);
+    p[0] = 0x47;
+    p[1] = pid >> 8;
+    p[2] = pid & 0xff;
+    p[3] = 0x10;
+    p[4] = n;
+}
+
+
+static void
+test_trim(void **state)
+{
+    size_t          i, len, marks[2];
+    uint8_t         buf[10 * 188];
+    static const uint16_t  pids[10] = {
+        0, 0x1000, 0x100, 0x100, 0x100, 0x101, 0x101, 0x100, 0, 0x1000
+    };
+    static const uint8_t   after_v[7] = { 0, 1, 2, 5, 6, 8, 9 };
+    static const uint8_t   after_a[5] = { 0, 1, 2, 8, 9 };
+
+    (void) state;
+
+    for (i = 0; i < 10; i++) {
+        pkt(buf + i * 188, pids[i], (uint8_t) i);
+    }
+
+    /* the last video PES starts at 3, the last audio one at 5: an input
+       switch takes both out, video first */
+    marks[0] = 3 * 188;
+    marks[1] = 5 * 188;
+
+    len = srt_hls_trim(buf, 10 * 188, 0x100, marks[0], marks, 2);
+    assert_int_equal(len, 7 * 188);
+
+    for (i = 0; i < 7; i++) {
+        assert_int_equal(buf[i * 188 + 4], after_v[i]);
+    }
+
+    /* the audio start moved with its packet, two places down */
+    assert_int_equal(marks[1], 3 * 188);
+
+    len = srt_hls_trim(buf, len, 0x101, marks[1], marks, 2);
+    assert_int_equal(len, 5 * 188);
+
+    for (i = 0; i < 5; i++) {
+        assert_int_equal(buf[i * 188 + 4], after_a[i]);
+    }
+
+    /* an offset at the end takes nothing and the length stays */
+    assert_int_equal(srt_hls_trim(buf, len, 0, len, NULL, 0), len);
+    assert_int_equal(srt_hls_trim(buf, len, 0, len + 188, NULL, 0), len);
+
+    /* a mark at the end (a PES that began before) stays at the end */
+    marks[0] = len;
+    marks[1] = 0;               /* none: untouched */
+    len = srt_hls_trim(buf, len, 0, 188, marks, 2);
+    assert_int_equal(len, 4 * 188);
+    assert_int_equal(marks[0], 4 * 188);
+    assert_int_equal(marks[1], 0);
+    assert_int_equal(buf[0 * 188 + 4], 0);
+    assert_int_equal(buf[1 * 188 + 4], 1);
+    assert_int_equal(buf[2 * 188 + 4], 2);
+    assert_int_equal(buf[3 * 188 + 4], 9);
+}
+
+
 int
 main(void)
 {
@@ -556,6 +627,7 @@ main(void)
         cmocka_unit_test(test_cutter),
         cmocka_unit_test(test_cutter_switch),
         cmocka_unit_test(test_codecs),
+        cmocka_unit_test(test_trim),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

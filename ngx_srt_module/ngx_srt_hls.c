@@ -115,6 +115,8 @@ struct ngx_srt_hls_s {
                                                none in this segment */
     unsigned                  vskip:1;      /* the new input's packets */
     unsigned                  askip:1;      /* before its first PES start */
+    srt_hls_pes_t             vfill;        /* how much of the current */
+    srt_hls_pes_t             afill;        /* video and audio PES came */
     int64_t                   pdt_us;       /* its date, unix us */
 
     /* the stream's latest PAT and PMT, copied into each segment */
@@ -638,7 +640,8 @@ ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt, uint64_t seq)
      * the first packet of each PID from the new input (so do the
      * in-process sources when they start).  The old input's last frame on
      * that PID may have been cut short when it died: a browser's decoder
-     * stops at such a frame, so it goes.
+     * stops at such a frame, so it goes, unless its PES announced its
+     * length and all of it came.
      */
     if ((pkt[3] & 0x20) && pkt[4] > 0 && (pkt[5] & 0x80) && hls->open) {
         if (a->video_pid && pid == a->video_pid) {
@@ -648,15 +651,18 @@ ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt, uint64_t seq)
              * frame too, which may come before or after the audio's own
              * indicator, in this segment or the next.
              */
-            if (hls->vpes) {
+            if (hls->vpes && !srt_hls_pes_whole(&hls->vfill)) {
                 ngx_srt_hls_trim(hls, pid, hls->vpes);
-                hls->vpes = 0;
             }
 
-            if (a->audio_pid && hls->apes) {
+            if (a->audio_pid && hls->apes
+                && !srt_hls_pes_whole(&hls->afill))
+            {
                 ngx_srt_hls_trim(hls, a->audio_pid, hls->apes);
-                hls->apes = 0;
             }
+
+            hls->vpes = 0;
+            hls->apes = 0;
 
             /* the new input's PES in progress has no start here: its
                packets before the next start would join the old one's */
@@ -664,7 +670,10 @@ ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt, uint64_t seq)
             hls->askip = (a->audio_pid != 0);
 
         } else if (a->audio_pid && pid == a->audio_pid && hls->apes) {
-            ngx_srt_hls_trim(hls, pid, hls->apes);
+            if (!srt_hls_pes_whole(&hls->afill)) {
+                ngx_srt_hls_trim(hls, pid, hls->apes);
+            }
+
             hls->apes = 0;
             hls->askip = 1;
         }
@@ -738,6 +747,13 @@ ngx_srt_hls_packet(ngx_srt_hls_t *hls, const u_char *pkt, uint64_t seq)
                || (hls->askip && pid == a->audio_pid))
     {
         return;
+    }
+
+    if (a->video_pid && pid == a->video_pid) {
+        srt_hls_pes_packet(&hls->vfill, pkt);
+
+    } else if (a->audio_pid && pid == a->audio_pid) {
+        srt_hls_pes_packet(&hls->afill, pkt);
     }
 
     if (hls->open) {
@@ -989,6 +1005,10 @@ ngx_srt_hls_abandon(ngx_srt_hls_t *hls, const char *why)
     hls->len = 0;
     hls->gap = 1;
     hls->shm->resume_valid = 0;
+
+    /* packets may be missing: nothing is known of the PES in progress */
+    ngx_memzero(&hls->vfill, sizeof(srt_hls_pes_t));
+    ngx_memzero(&hls->afill, sizeof(srt_hls_pes_t));
 
     /* the next keyframe starts a segment */
     hls->cutter.started = 0;

@@ -203,3 +203,45 @@ srt_hls_trim(uint8_t *buf, size_t len, uint16_t pid, size_t off,
 
     return to;
 }
+
+
+void
+srt_hls_pes_packet(srt_hls_pes_t *p, const uint8_t *pkt)
+{
+    size_t  off, n;
+
+    if (!(pkt[3] & 0x10)) {
+        return;                         /* adaptation only */
+    }
+
+    off = 4;
+
+    if (pkt[3] & 0x20) {
+        off += 1 + (size_t) pkt[4];
+    }
+
+    n = off < 188 ? 188 - off : 0;
+
+    if (pkt[1] & 0x40) {
+        p->want = 0;
+        p->have = n;
+
+        if (n >= 6 && pkt[off] == 0 && pkt[off + 1] == 0
+            && pkt[off + 2] == 1)
+        {
+            p->want = ((size_t) pkt[off + 4] << 8 | pkt[off + 5]);
+            p->want += p->want ? 6 : 0;
+        }
+
+        return;
+    }
+
+    p->have += n;
+}
+
+
+int
+srt_hls_pes_whole(const srt_hls_pes_t *p)
+{
+    return p->want != 0 && p->have >= p->want;
+}

@@ -39,6 +39,18 @@ typedef struct {
 } srt_hls_cutter_t;
 
 
+/*
+ * How much of one PID's current PES has come: complete when it announced
+ * its length (PES_packet_length, audio nearly always) and all of it is
+ * here.  A PES of unbounded length (video, usually) is never known to be
+ * complete: it ends at the next start.
+ */
+typedef struct {
+    size_t          want;           /* 6 + PES_packet_length, 0: unknown */
+    size_t          have;           /* bytes since its start */
+} srt_hls_pes_t;
+
+
 /* target and max in milliseconds (max >= target) */
 void srt_hls_cutter_init(srt_hls_cutter_t *c, uint64_t target_ms,
     uint64_t max_ms);
@@ -70,6 +82,12 @@ int srt_hls_cutter_packet(srt_hls_cutter_t *c, const uint8_t *pkt, int rap);
  */
 size_t srt_hls_trim(uint8_t *buf, size_t len, uint16_t pid, size_t off,
     size_t *marks, size_t nmarks);
+
+/* one packet of the PID, in order */
+void srt_hls_pes_packet(srt_hls_pes_t *p, const uint8_t *pkt);
+
+/* the current PES has all of its announced bytes */
+int srt_hls_pes_whole(const srt_hls_pes_t *p);
 
 /* the DTS (else PTS) of a PES start packet; -1 when it has none */
 int64_t srt_hls_pes_time(const uint8_t *pkt);

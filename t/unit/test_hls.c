@@ -5,7 +5,8 @@
  * CUE-OUT/-CONT/-IN with EXT-OATCLS-SCTE35 (the section in hex and in
  * base64, checked against the SCTE-35 standard's own example), a buffer
  * too small at every size, the multivariant playlist, the cutter, codec
- * strings, and the trim of an input's last PES at a switch.
+ * strings, and the trim of an input's last PES at a switch (only when
+ * it is not known to be whole).
  */
 
 #include <stdarg.h>
@@ -616,6 +617,65 @@ test_trim(void **state)
 }
 
 
+/* a PES of 300 bytes in two packets, the second padded by stuffing */
+static void
+test_pes_whole(void **state)
+{
+    uint8_t        p[188];
+    srt_hls_pes_t  fill;
+
+    (void) state;
+
+    memset(&fill, 0, sizeof(srt_hls_pes_t));
+
+    /* a continuation before any start: nothing is known */
+    pkt(p, 0x101, 0);
+    srt_hls_pes_packet(&fill, p);
+    assert_false(srt_hls_pes_whole(&fill));
+
+    /* the start: 184 of 306 bytes */
+    pkt(p, 0x101, 0);
+    p[1] |= 0x40;
+    memcpy(p + 4, "\x00\x00\x01\xc0\x01\x2c", 6);     /* length 300 */
+    srt_hls_pes_packet(&fill, p);
+    assert_int_equal(fill.want, 306);
+    assert_int_equal(fill.have, 184);
+    assert_false(srt_hls_pes_whole(&fill));
+
+    /* adaptation only: no bytes */
+    pkt(p, 0x101, 0);
+    p[3] = 0x20;
+    p[4] = 183;
+    p[5] = 0x80;
+    srt_hls_pes_packet(&fill, p);
+    assert_int_equal(fill.have, 184);
+
+    /* the rest, 122 bytes after 62 of adaptation field */
+    pkt(p, 0x101, 0);
+    p[3] = 0x30;
+    p[4] = 61;
+    p[5] = 0;
+    srt_hls_pes_packet(&fill, p);
+    assert_int_equal(fill.have, 306);
+    assert_true(srt_hls_pes_whole(&fill));
+
+    /* the next one cut short: not whole */
+    pkt(p, 0x101, 0);
+    p[1] |= 0x40;
+    memcpy(p + 4, "\x00\x00\x01\xc0\x01\x2c", 6);
+    srt_hls_pes_packet(&fill, p);
+    assert_false(srt_hls_pes_whole(&fill));
+
+    /* unbounded (video): never known to be whole */
+    pkt(p, 0x100, 0);
+    p[1] |= 0x40;
+    memcpy(p + 4, "\x00\x00\x01\xe0\x00\x00", 6);
+    srt_hls_pes_packet(&fill, p);
+    assert_int_equal(fill.want, 0);
+    assert_false(srt_hls_pes_whole(&fill));
+}
+
+
 int
 main(void)
 {
@@ -628,6 +688,7 @@ main(void)
         cmocka_unit_test(test_cutter_switch),
         cmocka_unit_test(test_codecs),
         cmocka_unit_test(test_trim),
+        cmocka_unit_test(test_pes_whole),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -669,12 +669,19 @@ sub slurp {
     return scalar <$fh>;
 }
 
+# data into a file of its own under the prefix, for a tool to read
+sub _data_file {
+    my ($self, $data) = @_;
+    my $f = "$self->{prefix}/data-" . int(rand(1e9)) . ".ts";
+    open my $fh, '>:raw', $f or croak "$f: $!";
+    print $fh $data;
+    close $fh or croak "$f: $!";
+    return $f;
+}
+
 sub ffprobe_streams {
     my ($self, $data) = @_;
-    my $f = "$self->{prefix}/probe-" . int(rand(1e9)) . ".ts";
-    open my $fh, '>:raw', $f or croak $!;
-    print $fh $data;
-    close $fh;
+    my $f = $self->_data_file($data);
     my $out = _run_capture('ffprobe', '-v', 'error', '-show_entries',
                            'stream=codec_name', '-of', 'csv=p=0', $f);
     unlink $f;
@@ -684,10 +691,7 @@ sub ffprobe_streams {
 # ffmpeg full decode; returns (ok, stderr text)
 sub ffmpeg_decode {
     my ($self, $data) = @_;
-    my $f = "$self->{prefix}/dec-" . int(rand(1e9)) . ".ts";
-    open my $fh, '>:raw', $f or croak $!;
-    print $fh $data;
-    close $fh;
+    my $f = $self->_data_file($data);
     my $out = _run_capture('ffmpeg', '-nostdin', '-v', 'error', '-i', $f,
                            '-f', 'null', '-');
     my $rc = $?;
@@ -702,10 +706,7 @@ sub ffmpeg_decode {
 # is judged on its decoding alone.
 sub ffprobe_decode {
     my ($self, $data) = @_;
-    my $f = "$self->{prefix}/dec-" . int(rand(1e9));
-    open my $fh, '>:raw', "$f.ts" or croak $!;
-    print $fh $data;
-    close $fh;
+    my $f = $self->_data_file($data);
     # the frames to a file, the complaints through the pipe: apart, so a
     # message cannot land inside a frame's line
     my $pid = open(my $err, '-|') // croak "fork: $!";
@@ -713,7 +714,7 @@ sub ffprobe_decode {
         open STDERR, '>&', \*STDOUT;
         open STDOUT, '>', "$f.frames" or POSIX::_exit(127);
         exec 'ffprobe', '-v', 'error', '-show_entries', 'frame=media_type',
-             '-of', 'csv=p=0', "$f.ts" or POSIX::_exit(127);
+             '-of', 'csv=p=0', $f or POSIX::_exit(127);
     }
     my $out = do { local $/; <$err> } // '';
     close $err;
@@ -723,7 +724,7 @@ sub ffprobe_decode {
         while (my $l = <$fr>) { $frames{$1}++ if $l =~ /^(\w+)/ }
         close $fr;
     }
-    unlink "$f.ts", "$f.frames";
+    unlink $f, "$f.frames";
     $out =~ s/\s+\z//;
     return ($rc == 0, $out, \%frames);
 }
